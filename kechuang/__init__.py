@@ -1,0 +1,3 @@
+"""kechuang (科创): the regional science-and-technology innovation platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,41 @@
+"""Roles and the capabilities each one grants (PRODUCT.md §2).
+
+A role is held in an org unit (``RoleAssignment``); a capability held through a role
+reaches that unit and every unit below it. The table below is the whole permission
+model: a page or API view declares the capability it needs (``required_capability``)
+and ``tests/test_permission_matrix.py`` walks every URL against every role.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Platform administrator")
+    OFFICER = "officer", _("Bureau officer")
+    REPORTER = "reporter", _("Unit reporter")
+    ENTERPRISE = "enterprise", _("Enterprise user")
+    EXPERT = "expert", _("Expert")
+
+
+ALL_ROLES = frozenset(Role)
+
+#: capability -> the roles that grant it. Later modules add their own lines here.
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # Org units: officers and reporters see their own unit and the units below it.
+    "accounts.view_orgunit": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER}),
+    "accounts.manage_orgunit": frozenset({Role.ADMIN}),
+    "accounts.manage_user": frozenset({Role.ADMIN}),
+    "audit.view_auditentry": frozenset({Role.ADMIN}),
+    # Every signed-in user follows the tasks they started (administrators see all in scope).
+    "tasks.view_task": ALL_ROLES,
+}
+
+
+def roles_granting(capability: str) -> frozenset[Role]:
+    try:
+        return CAPABILITIES[capability]
+    except KeyError:
+        raise KeyError(f"unknown capability {capability!r}; add it to CAPABILITIES") from None

@@ -1,0 +1,1 @@
+"""Background tasks with progress: ``enqueue()`` a registered function, follow its row."""
