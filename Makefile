@@ -21,15 +21,17 @@ run: $(STAMP)
 	$(KECHUANG) serve --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite on SQLite, then again on PostgreSQL when one is reachable
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kechuang
+
 test: $(STAMP)
 	$(PY) -m pytest
-	$(PY) -m pytest --postgres -m "not browser"
+	KECHUANG_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest --postgres -m "not browser"
 
 test-sqlite: $(STAMP)
 	$(PY) -m pytest
 
 test-postgres: $(STAMP)
-	$(PY) -m pytest --postgres
+	KECHUANG_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest --postgres
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

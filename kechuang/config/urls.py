@@ -1,6 +1,6 @@
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from kechuang.apps.common.views import PUBLIC
 
@@ -10,7 +10,7 @@ def _declare(view, capability):
     return view
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(SpectacularJSONAPIView):
     required_capability = PUBLIC
 
 

@@ -15,7 +15,6 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from rest_framework.authtoken.models import Token
 
-from kechuang.apps.audit import record
 from kechuang.apps.common.views import (
     PUBLIC,
     SIGNED_IN,
@@ -54,9 +53,8 @@ class PasswordChangeView(CapabilityRequiredMixin, auth_views.PasswordChangeView)
     form_class = forms.PasswordChangeForm
 
     def form_valid(self, form):
-        form.save()
+        actions.do_set_password(form.user, form.cleaned_data["new_password1"], acting_user=self.request.user)
         update_session_auth_hash(self.request, form.user)
-        record("accounts.user.change_password", form.user, actor=self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return HttpResponseRedirect(reverse("accounts:profile"))
 

@@ -19,7 +19,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from kechuang.apps.audit import use_context
@@ -53,9 +53,16 @@ class TaskRun:
             return handle.read()
 
 
+def _release_connections() -> None:
+    # A worker drops stale connections between tasks, as Django does between requests;
+    # never in the middle of a caller's transaction (the sync backend, tests).
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def run_task(task_id: str) -> None:
     """Run one queued task to its end, recording success or failure on the row."""
-    close_old_connections()
+    _release_connections()
     try:
         task = Task.objects.select_related("created_by").get(pk=task_id)
         if task.status != Task.Status.QUEUED:
@@ -79,7 +86,7 @@ def run_task(task_id: str) -> None:
             result_url=str(result.get("url", "")) if isinstance(result, dict) else "",
         )
     finally:
-        close_old_connections()
+        _release_connections()
 
 
 def _thread_pool() -> ThreadPoolExecutor:
@@ -94,9 +101,7 @@ def _thread_run(task_id: str) -> None:
     try:
         run_task(task_id)
     finally:
-        from django.db import connection
-
-        connection.close()
+        connection.close()  # this thread's own connection
 
 
 def queue(task_id: str) -> None:

@@ -1,0 +1,82 @@
+"""The `kechuang` command, run as a user runs it: a subprocess on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXECUTABLE = shutil.which("kechuang", path=str(Path(sys.executable).parent)) or "kechuang"
+
+
+def run(args: list[str], data_dir: Path, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("KECHUANG_", "DJANGO_"))}
+    environment.update({"KECHUANG_DATA_DIR": str(data_dir), **env})
+    return subprocess.run([EXECUTABLE, *args], capture_output=True, text=True, env=environment, timeout=300,
+                          cwd=data_dir)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A data directory with the demo installation, made once by `kechuang demo`."""
+    data_dir = tmp_path_factory.mktemp("kechuang-cli")
+    result = run(["demo", "--format", "json"], data_dir)
+    assert result.returncode == 0, result.stderr
+    accounts = json.loads(result.stdout)["accounts"]
+    assert {a["username"] for a in accounts} >= {"admin", "officer_wuhai", "reporter_haibowan", "enterprise_demo",
+                                                  "expert_demo"}
+    return data_dir
+
+
+def test_demo_creates_the_database_with_the_shipped_units_and_an_account_per_role(installed):
+    import sqlite3
+
+    with sqlite3.connect(installed / "kechuang.sqlite3") as db:
+        assert db.execute("select count(*) from accounts_orgunit where kind = 'county'").fetchone()[0] == 103
+        assert db.execute("select count(distinct role) from accounts_roleassignment").fetchone()[0] == 5
+
+
+def test_demo_refuses_to_erase_data_without_confirmation(installed):
+    result = run(["demo"], installed)
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    kept = run(["demo", "--if-empty"], installed)
+    assert kept.returncode == 0 and "admin" in kept.stdout
+
+
+def test_check_reports_each_part_as_json(installed):
+    result = run(["check", "--format", "json"], installed)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["ok"] is True, result.stdout
+    statuses = {c["check"]: c["status"] for c in report["checks"] if c["status"] in ("ok", "error")}
+    assert set(statuses.values()) == {"ok"} and len(statuses) >= 5
+
+
+def test_check_fails_with_a_clear_message_when_the_database_is_not_set_up(tmp_path):
+    result = run(["check", "--format", "json", "--lang", "en"], tmp_path)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and report["ok"] is False
+    migrations = next(c for c in report["checks"] if c["check"] == "migrations")
+    assert "kechuang migrate" in migrations["detail"]
+
+
+def test_messages_are_chinese_by_default_and_english_on_request(installed):
+    chinese = run(["check"], installed)
+    english = run(["check", "--lang", "en"], installed)
+    assert "数据库" in chinese.stdout
+    assert "database" in english.stdout and "数据库" not in english.stdout
+
+
+def test_a_wrong_command_exits_with_the_usage_code(installed):
+    assert run(["no-such-command"], installed).returncode == 2
+    assert run(["serve", "--port", "not-a-number"], installed).returncode == 2
+
+
+def test_serve_refuses_to_start_without_a_database(tmp_path):
+    result = run(["serve", "--port", "8999"], tmp_path)
+    assert result.returncode == 3
