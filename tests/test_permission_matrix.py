@@ -58,7 +58,7 @@ def test_every_url_declares_who_may_open_it():
 
 
 def test_every_declared_capability_exists():
-    for _route, name, callback in ALL_ROUTES:
+    for _route, _name, callback in ALL_ROUTES:
         capability = view_capability(callback)
         if capability not in (PUBLIC, SIGNED_IN):
             roles_granting(capability)  # raises KeyError for a misspelt capability
@@ -115,13 +115,11 @@ def outcome(response, is_api: bool) -> str:
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_permission_matrix(persona, people, client, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
     from django.urls import reverse
 
-    from kechuang.apps.tasks.models import Task
-
-    from django.core.files.base import ContentFile
-
     from kechuang.apps.audit import record
+    from kechuang.apps.tasks.models import Task
 
     owner = people.users.get(persona)
     task = Task.objects.create(name="accounts.import_org_units", label="matrix", created_by=owner)

@@ -263,7 +263,7 @@ def validate_unit_rows(table: Table) -> list[UnitRow]:
     in_file: dict[str, int] = {}
     header = {key: IMPORT_HEADERS.get(key, key) for key in IMPORT_COLUMNS.values()}
     for number, cells in table.rows:
-        def err(column: str, message: str) -> None:
+        def err(column: str, message: str, number: int = number) -> None:
             errors.append(CellError(table.sheet, number, header[column], message))
 
         code = cells.get("code", "")

@@ -15,7 +15,7 @@ from .roles import Role
 
 class OrgUnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name, alias or code"), method="search")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrgUnit.Kind.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrgUnit.Kind.choices, empty_label=_("All"))
     within = django_filters.CharFilter(label=_("Within unit (code)"), method="filter_within")
     status = django_filters.ChoiceFilter(
         label=_("Status"), method="filter_status", empty_label=_("All"),
@@ -48,9 +48,13 @@ class OrgUnitFilterSet(django_filters.FilterSet):
 
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("User name or name"), method="search")
-    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, field_name="roles__role", distinct=True)
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, field_name="roles__role", distinct=True,
+                                       empty_label=_("All"))
     unit = django_filters.CharFilter(label=_("Unit code"), method="filter_unit")
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.ChoiceFilter(
+        label=_("Active"), method="filter_active", empty_label=_("All"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+    )
 
     class Meta:
         model = User
@@ -59,6 +63,9 @@ class UserFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(username__icontains=value) | Q(name__icontains=value))
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=(value == "yes"))
 
     def filter_unit(self, queryset, name, value):
         unit = OrgUnit.objects.filter(code=value.strip()).first()

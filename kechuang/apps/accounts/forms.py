@@ -46,6 +46,13 @@ class OrgUnitCreateForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = units if units is not None else OrgUnit.objects.none()
 
+    def clean_code(self):
+        from .actions import validate_unit_code
+
+        code = self.cleaned_data["code"].strip()
+        validate_unit_code(code)
+        return code
+
     def clean_aliases(self):
         return _split_aliases(self.cleaned_data["aliases"])
 

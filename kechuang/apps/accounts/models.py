@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.apps.common.models import TrackedModel
 
@@ -139,7 +140,7 @@ class OrgUnitChange(models.Model):
         RENAMED = "renamed", _("Renamed")
         MOVED = "moved", _("Moved")
         MERGED = "merged", _("Merged")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("org unit change", "Closed")
         REOPENED = "reopened", _("Reopened")
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="changes")

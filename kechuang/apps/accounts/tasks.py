@@ -34,5 +34,6 @@ def import_org_units(run: TaskRun) -> dict:
             _("The file was refused: %(count)s problem(s); nothing was written.") % {"count": len(errors)},
             {"errors": errors},
         ) from None
-    run.progress(summary["rows"], summary["rows"], _("Done"))
+    run.progress(summary["rows"], summary["rows"], _("%(created)s unit(s) created, %(unchanged)s already present.")
+                 % summary)
     return summary

@@ -20,13 +20,14 @@ class RequestContext:
     ip: str | None = None
 
 
-_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "kechuang_audit_context", default=RequestContext()
+_EMPTY = RequestContext()
+_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "kechuang_audit_context", default=None
 )
 
 
 def current_context() -> RequestContext:
-    return _context.get()
+    return _context.get() or _EMPTY
 
 
 class use_context:  # noqa: N801 - used as a context manager

@@ -76,13 +76,13 @@ class AuditEntry(models.Model):
             raise PermissionError("audit entries cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit entries are deleted only by `kechuang audit purge`")
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("audit:auditentry_detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries are deleted only by `kechuang audit purge`")
 
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field that differs, in a stable order."""

@@ -20,10 +20,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -83,6 +83,9 @@ class HomeView(PageMixin, TemplateView):
     required_capability = SIGNED_IN
     template_name = "common/home.html"
     title = gettext_lazy("Home")
+
+    def get_breadcrumbs(self):
+        return []  # base.html always starts the trail with Home
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -215,12 +218,12 @@ def cell_text(value):
 
 def excel_value(value):
     """A cell value openpyxl can write: text for choices and objects, dates as dates."""
+    if isinstance(value, bool):  # before int: bool is a kind of int
+        return _("Yes") if value else _("No")
     if value is None or isinstance(value, (int, float, datetime.date)):
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return timezone.localtime(value).replace(tzinfo=None)
         return value
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return str(value)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -78,7 +77,7 @@ def run_task(task_id: str) -> None:
                 Task.objects.filter(pk=task.pk).update(
                     status=Task.Status.FAILED, finished_at=timezone.now(), error=message[:20000],
                     result=getattr(exc, "task_result", None),
-                    message=traceback.format_exception_only(exc)[-1][:500].strip(),
+                    message=message[:500],
                 )
                 return
         Task.objects.filter(pk=task.pk).update(
