@@ -80,3 +80,35 @@ def test_a_wrong_command_exits_with_the_usage_code(installed):
 def test_serve_refuses_to_start_without_a_database(tmp_path):
     result = run(["serve", "--port", "8999"], tmp_path)
     assert result.returncode == 3
+
+
+def test_with_redis_a_separate_worker_process_runs_the_queued_task(installed):
+    import sqlite3
+
+    redis_url = os.environ.get("KECHUANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        Redis.from_url(redis_url).ping()
+    except RedisConnectionError:
+        pytest.skip(f"Redis at {redis_url} is not reachable: `kechuang worker` is NOT tested")
+    queue_env = {"KECHUANG_REDIS_URL": redis_url, "KECHUANG_TASKS_QUEUE": "kechuang-cli-test"}
+    enqueue = (
+        "from django.core.files.base import ContentFile\n"
+        "from kechuang.apps.tasks.runner import enqueue\n"
+        "t = enqueue('accounts.import_org_units', acting_user=None, label='cli', params={'filename': 'u.csv'},"
+        " input_file=ContentFile('编码,名称,上级编码,类型\\n150300D099,队列测试局,150300,department\\n'.encode(),"
+        " name='u.csv'))\n"
+        "print(t.pk.hex)\n"
+    )
+    queued = run(["manage", "shell", "-c", enqueue], installed, **queue_env)
+    assert queued.returncode == 0, queued.stderr
+    task_id = queued.stdout.strip().splitlines()[-1]
+    with sqlite3.connect(installed / "kechuang.sqlite3") as db:
+        assert db.execute("select status from tasks_task where id = ?", [task_id]).fetchone() == ("queued",)
+    worker = run(["worker", "--burst"], installed, **queue_env)
+    assert worker.returncode == 0, worker.stderr
+    with sqlite3.connect(installed / "kechuang.sqlite3") as db:
+        assert db.execute("select status from tasks_task where id = ?", [task_id]).fetchone() == ("succeeded",)
+        assert db.execute("select name from accounts_orgunit where code = '150300D099'").fetchone() == ("队列测试局",)

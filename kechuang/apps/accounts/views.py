@@ -170,16 +170,24 @@ class OrgUnitDetailView(PageMixin, OrgUnitMixin, DetailView):
         return context
 
 
-class OrgUnitCreateView(ActionFormView):
+class UnitChoicesMixin:
+    """Offer the open units inside the user's scope for the view's capability."""
+
+    def unit_choices(self):
+        return OrgUnit.objects.visible_to(self.request.user, self.required_capability).active()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["units"] = self.unit_choices()
+        return kwargs
+
+
+class OrgUnitCreateView(UnitChoicesMixin, ActionFormView):
     required_capability = "accounts.manage_orgunit"
     form_class = forms.OrgUnitCreateForm
     title = gettext_lazy("New org unit")
     success_message = gettext_lazy("The unit has been created.")
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["units"] = OrgUnit.objects.visible_to(self.request.user, self.required_capability).active()
-        return kwargs
 
     def get_initial(self):
         parent = self.request.GET.get("parent")
@@ -239,19 +247,15 @@ class OrgUnitCloseView(OrgUnitMixin, ActionFormView):
         return reverse("accounts:orgunit_detail", args=[unit.pk])
 
 
-class OrgUnitMergeView(OrgUnitMixin, ActionFormView):
+class OrgUnitMergeView(OrgUnitMixin, UnitChoicesMixin, ActionFormView):
     required_capability = "accounts.manage_orgunit"
     form_class = forms.OrgUnitMergeForm
     title = gettext_lazy("Merge")
     submit_label = gettext_lazy("Merge")
     success_message = gettext_lazy("The units have been merged.")
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        unit = self.get_unit()
-        kwargs["units"] = (OrgUnit.objects.visible_to(self.request.user, self.required_capability)
-                           .active().exclude(path__startswith=unit.path))
-        return kwargs
+    def unit_choices(self):
+        return super().unit_choices().exclude(path__startswith=self.get_unit().path)
 
     def perform(self, form) -> str:
         data = form.cleaned_data
@@ -322,7 +326,7 @@ class UserMixin:
                 (self.get_title(), None)]
 
 
-class UserDetailView(PageMixin, UserMixin, TemplateView):
+class UserDetailView(PageMixin, UserMixin, UnitChoicesMixin, TemplateView):
     required_capability = "accounts.manage_user"
     template_name = "accounts/user_detail.html"
 
@@ -339,16 +343,14 @@ class UserDetailView(PageMixin, UserMixin, TemplateView):
         target = self.get_target()
         context["target"] = target
         context["assignments"] = target.roles.select_related("org_unit")
-        context["grant_form"] = forms.RoleGrantForm(
-            units=OrgUnit.objects.visible_to(self.request.user, self.required_capability).active()
-        )
+        context["grant_form"] = forms.RoleGrantForm(units=self.unit_choices())
         context["failed_logins"] = sum(
             AccessAttempt.objects.filter(username=target.username).values_list("failures_since_start", flat=True)
         )
         return context
 
 
-class UserCreateView(ActionFormView):
+class UserCreateView(UnitChoicesMixin, ActionFormView):
     required_capability = "accounts.manage_user"
     form_class = forms.UserCreateForm
     title = gettext_lazy("New user")
@@ -357,10 +359,6 @@ class UserCreateView(ActionFormView):
     def get_breadcrumbs(self):
         return [(_("Users"), reverse("accounts:user_list")), (self.get_title(), None)]
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["units"] = OrgUnit.objects.visible_to(self.request.user, self.required_capability).active()
-        return kwargs
 
     def perform(self, form) -> str:
         data = form.cleaned_data
@@ -419,14 +417,12 @@ class UserUnlockView(CapabilityRequiredMixin, UserMixin, View):
         return redirect("accounts:user_detail", pk=pk)
 
 
-class RoleGrantView(CapabilityRequiredMixin, UserMixin, View):
+class RoleGrantView(CapabilityRequiredMixin, UserMixin, UnitChoicesMixin, View):
     required_capability = "accounts.manage_user"
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        form = forms.RoleGrantForm(
-            request.POST, units=OrgUnit.objects.visible_to(request.user, self.required_capability).active()
-        )
+        form = forms.RoleGrantForm(request.POST, units=self.unit_choices())
         if not form.is_valid():
             for errors in form.errors.values():
                 for message in errors:
