@@ -66,11 +66,19 @@ def test_every_declared_capability_exists():
 
 def _sample_kwargs(route: str, people, persona: str, task_id, audit_id) -> dict | None:
     """Fill the route's parameters with objects inside the persona's units (or None)."""
-    from kechuang.apps.common.testing import PERSONAS
+    from kechuang.testing import PERSONAS
 
     kwargs = {}
+    if "<int:year>" in route:
+        kwargs["year"] = 2024
     if "<int:pk>" in route or "<pk>" in route or "(?P<pk>" in route:
-        if "units" in route or "org-units" in route:
+        if "entities" in route:
+            kwargs["pk"] = people.entities["hohhot" if persona == "officer_hohhot" else "wuhai"].pk
+        elif "review" in route:  # review module: a document of the persona's city
+            from kechuang.apps.review.testing import sample_document
+
+            kwargs["pk"] = sample_document(people.units["150100" if persona == "officer_hohhot" else "150300"]).pk
+        elif "units" in route or "org-units" in route:
             kwargs["pk"] = people.units[PERSONAS.get(persona, (None, "150302"))[1]].pk
         elif "users" in route:
             kwargs["pk"] = people.reporter_haibowan.pk

@@ -55,7 +55,9 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "name") and hasattr(value, "url"):  # a stored file
+    from django.db.models.fields.files import FieldFile
+
+    if isinstance(value, FieldFile):  # a stored file: its name (an empty one has no url)
         return value.name or None
     return value
 
