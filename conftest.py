@@ -70,8 +70,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def people(db):
-    """One user per role in a small slice of the real unit tree (see common/testing.py)."""
-    from kechuang.apps.common.testing import make_personas
+    """One user per role in a small slice of the real unit tree (see kechuang/testing.py)."""
+    from kechuang.testing import make_personas
 
     return make_personas()
 

@@ -11,6 +11,7 @@ Conventions every command follows:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -25,7 +26,7 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
+def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     """Print rows as an aligned text table (CJK characters count as two columns)."""
     import unicodedata
 
@@ -45,11 +46,12 @@ def _print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
         print(line(row))
 
 
-def _emit(args, payload, rows: list[dict] | None = None, columns=None) -> None:
+def emit(args, payload, rows: list[dict] | None = None, columns=None) -> None:
+    """Print a command's result: JSON on stdout for ``--format json``, else a table."""
     if args.format == "json":
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     elif rows is not None and columns is not None:
-        _print_table(rows, columns)
+        print_table(rows, columns)
 
 
 # --- serve --------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def cmd_demo(args) -> int:
     if args.format != "json":
         print()
         print(_("Demo accounts:"))
-    _emit(args, {"accounts": accounts}, accounts, columns)
+    emit(args, {"accounts": accounts}, accounts, columns)
     return EXIT_OK
 
 
@@ -193,7 +195,7 @@ def cmd_check(args) -> int:
                 "warning")
     failed = any(r["status"] == "error" for r in results)
     labels = {"ok": _("OK"), "error": _("ERROR"), "warning": _("WARNING"), "info": _("NOTE")}
-    _emit(args, {"ok": not failed, "checks": results},
+    emit(args, {"ok": not failed, "checks": results},
           [{**r, "status": labels[r["status"]]} for r in results],
           [("check", _("Check")), ("status", _("Status")), ("detail", _("Detail"))])
     return EXIT_PROBLEMS if failed else EXIT_OK
@@ -209,7 +211,7 @@ def cmd_audit_purge(args) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEMS
-    _emit(args, {"deleted": deleted}, [{"deleted": deleted}], [("deleted", _("Entries deleted"))])
+    emit(args, {"deleted": deleted}, [{"deleted": deleted}], [("deleted", _("Entries deleted"))])
     return EXIT_OK
 
 
@@ -265,6 +267,23 @@ def build_parser() -> argparse.ArgumentParser:
     manage = sub.add_parser("manage", help=_("run a Django management command"))
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+
+    # Each app adds its own commands: a module ``<app>/cli.py`` with
+    # ``register(subparsers, common, bench)``, where ``common`` is the parent parser with
+    # --format/--lang and ``bench`` the subparsers of `kechuang bench`.
+    bench = sub.add_parser("bench", parents=[common], help=_("measure the platform's speed"))
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="WHAT")
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("kechuang.apps."):
+            try:
+                module = importlib.import_module(f"{config.name}.cli")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.cli":
+                    raise
+                continue
+            module.register(sub, common, bench_sub)
     return parser
 
 

@@ -13,6 +13,11 @@ from django.db import connection, transaction
 from kechuang.apps.accounts import actions
 from kechuang.apps.accounts.models import OrgUnit, User
 from kechuang.apps.accounts.roles import Role
+from kechuang.apps.entities import actions as entity_actions
+from kechuang.apps.entities import demo as entity_demo
+from kechuang.apps.entities.models import Entity
+
+DEMO_ENTITIES = 3000
 
 # (user name, full name, role, unit code). Names are fictitious.
 DEMO_USERS = [
@@ -74,6 +79,12 @@ def load(verbose: bool = True) -> None:
     if verbose:
         print(f"org units: {summary['created']}")
     units = {u.code: u for u in OrgUnit.objects.all()}
+    users = {}
     for username, name, role, code in DEMO_USERS:
-        actions.do_create_user(acting_user=None, username=username, name=name,
-                               password=settings.DEMO_PASSWORD, roles=[(role, units[code])])
+        users[username] = actions.do_create_user(acting_user=None, username=username, name=name,
+                                                 password=settings.DEMO_PASSWORD, roles=[(role, units[code])])
+    summary = entity_actions.do_import_exchange(entity_demo.demo_table(DEMO_ENTITIES), acting_user=None)
+    if verbose:
+        print(f"entities: {summary['entities_created']} ({summary['rows']} yearly rows, fictitious)")
+    first = Entity.objects.filter(org_unit__code="150302").order_by("uscc").first()
+    entity_actions.do_link_member(first, users["enterprise_demo"], acting_user=None)

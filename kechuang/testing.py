@@ -43,6 +43,7 @@ PERSONAS = {
 class Personas:
     units: dict[str, OrgUnit]
     users: dict[str, User]
+    entities: dict[str, object]
 
     def __getattr__(self, name: str):
         try:
@@ -60,11 +61,32 @@ def make_units() -> dict[str, OrgUnit]:
     return {u.code: u for u in OrgUnit.objects.all()}
 
 
+def valid_uscc(body: str) -> str:
+    """A credit code with the right check character for 17 characters (test data)."""
+    from kechuang.engine.codes import uscc_check_char
+
+    return body + uscc_check_char(body)
+
+
+# (key, credit code body, name, division): fictitious enterprises, one per city.
+ENTITIES = [
+    ("wuhai", "91150302MA0000001", "乌海示例科技有限公司", "150302"),
+    ("hohhot", "91150102MA0000002", "呼和浩特示例材料有限公司", "150102"),
+]
+
+
 def make_personas() -> Personas:
+    from kechuang.apps.entities import actions as entity_actions
+
     units = make_units()
     users = {}
     for name, (role, code) in PERSONAS.items():
         users[name] = actions.do_create_user(
             acting_user=None, username=name, name=name, password=PASSWORD, roles=[(role, units[code])]
         )
-    return Personas(units, users)
+    entities = {}
+    for key, body, name, code in ENTITIES:
+        entities[key] = entity_actions.do_create_entity(
+            acting_user=None, uscc=valid_uscc(body), name=name, org_unit=units[code])
+    entity_actions.do_link_member(entities["wuhai"], users["enterprise"], acting_user=None)
+    return Personas(units, users, entities)

@@ -112,3 +112,27 @@ def test_with_redis_a_separate_worker_process_runs_the_queued_task(installed):
     with sqlite3.connect(installed / "kechuang.sqlite3") as db:
         assert db.execute("select status from tasks_task where id = ?", [task_id]).fetchone() == ("succeeded",)
         assert db.execute("select name from accounts_orgunit where code = '150300D099'").fetchone() == ("队列测试局",)
+
+
+def test_assess_prints_the_assessment_of_each_entity_as_json(tmp_path):
+    from kechuang.testing import valid_uscc
+
+    code = valid_uscc("91150303MA0000106")
+    lines = ["uscc,year,registered_on,employees,tech_staff,sales_revenue,rd_expense,rd_expense_domestic,"
+             "total_cost_expense,total_assets,ip_class1,ip_class2,major_incident"]
+    lines += [f"{code},{y},2015-03-01,100,9,40000000,3000000,3000000,40000000,60000000,1,0,否"
+              for y in (2022, 2023, 2024)]
+    source = tmp_path / "panel.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(["assess", "--input", str(source), "--year", "2025", "--format", "json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)[0]
+    assert record["uscc"] == code and record["year"] == 2025
+    assert record["tsme"] == {**record["tsme"], "eligible": False, "score": 80}  # the staff-score veto
+    assert set(record["hte"]["conditions"]) == {
+        "registered_one_year", "owns_core_ip", "in_supported_field", "tech_staff_ratio", "rd_intensity",
+        "rd_domestic_share", "high_tech_income_share", "innovation_score", "no_major_incident"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("uscc,year\n123,2024\n", encoding="utf-8")
+    refused = run(["assess", "--input", str(bad), "--year", "2025"], tmp_path)
+    assert refused.returncode == 1 and "统一社会信用代码" in refused.stderr

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "kechuang.apps.accounts",
     "kechuang.apps.audit",
     "kechuang.apps.tasks",
+    "kechuang.apps.entities",
+    "kechuang.apps.review",
+    "kechuang.apps.plans",
 ]
 
 MIDDLEWARE = [

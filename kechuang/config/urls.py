@@ -24,6 +24,9 @@ api_patterns = [
     path("accounts/", include("kechuang.apps.accounts.api.urls")),
     path("audit/", include("kechuang.apps.audit.api.urls")),
     path("tasks/", include("kechuang.apps.tasks.api.urls")),
+    path("entities/", include("kechuang.apps.entities.api.urls")),
+    path("review/", include("kechuang.apps.review.api.urls")),
+    path("plans/", include("kechuang.apps.plans.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +34,9 @@ urlpatterns = [
     path("accounts/", include("kechuang.apps.accounts.urls")),
     path("audit/", include("kechuang.apps.audit.urls")),
     path("tasks/", include("kechuang.apps.tasks.urls")),
+    path("entities/", include("kechuang.apps.entities.urls")),
+    path("review/", include("kechuang.apps.review.urls")),
+    path("plans/", include("kechuang.apps.plans.urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/setlang/", _declare(set_language, PUBLIC), name="set_language"),
 ]

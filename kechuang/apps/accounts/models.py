@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from kechuang.apps.common.models import TrackedModel
 
-from .roles import Role, roles_granting
+from .roles import OWN_OBJECT_ROLES, Role, roles_granting
 
 
 class OrgUnitQuerySet(models.QuerySet):
@@ -204,8 +204,9 @@ class User(AbstractUser):
         return bool(self.role_set() & roles_granting(capability))
 
     def scope_paths(self, capability: str) -> list[str]:
-        """Paths of the units where the user holds a role that grants the capability."""
-        granting = roles_granting(capability)
+        """Paths of the units where the user holds a unit-wide role that grants the
+        capability (enterprise users and experts reach only their own objects)."""
+        granting = roles_granting(capability) - OWN_OBJECT_ROLES
         return sorted({a.org_unit.path for a in self.role_assignments() if a.role in granting})
 
     def get_absolute_url(self) -> str:

@@ -22,6 +22,10 @@ class Role(models.TextChoices):
 
 ALL_ROLES = frozenset(Role)
 
+#: Roles that reach only their own objects (an enterprise user its entity, an expert what
+#: is assigned to it), never the whole unit they are registered in.
+OWN_OBJECT_ROLES = frozenset({Role.ENTERPRISE, Role.EXPERT})
+
 #: capability -> the roles that grant it. Later modules add their own lines here.
 CAPABILITIES: dict[str, frozenset[Role]] = {
     # Org units: officers and reporters see their own unit and the units below it.
@@ -31,6 +35,19 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "audit.view_auditentry": frozenset({Role.ADMIN}),
     # Every signed-in user follows the tasks they started (administrators see all in scope).
     "tasks.view_task": ALL_ROLES,
+    # Innovation entities: bureaus and reporters see those of their units; an enterprise
+    # user sees and maintains the entities it belongs to (OWN_OBJECT_ROLES).
+    "entities.view_entity": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER, Role.ENTERPRISE}),
+    "entities.manage_entity": frozenset({Role.ADMIN, Role.OFFICER}),
+    "entities.edit_facts": frozenset({Role.ADMIN, Role.OFFICER, Role.ENTERPRISE}),
+    # Fair competition review of normative documents: the bureau's drafting and review staff.
+    "review.view_document": frozenset({Role.ADMIN, Role.OFFICER}),
+    "review.manage_document": frozenset({Role.ADMIN, Role.OFFICER}),
+    # Plans: the bureau loads plans, opens reporting rounds, approves or returns reports;
+    # a unit reporter sees and reports the indicators and tasks of its own unit.
+    "plans.view_plan": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER}),
+    "plans.manage_plan": frozenset({Role.ADMIN, Role.OFFICER}),
+    "plans.report": frozenset({Role.REPORTER, Role.OFFICER}),
 }
 
 

@@ -12,6 +12,7 @@ Every view a URL points to carries ``required_capability``:
 from __future__ import annotations
 
 import datetime
+import decimal
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -220,6 +221,10 @@ def excel_value(value):
     """A cell value openpyxl can write: text for choices and objects, dates as dates."""
     if isinstance(value, bool):  # before int: bool is a kind of int
         return _("Yes") if value else _("No")
+    if isinstance(value, decimal.Decimal):
+        # A number cell: whole values as integers; two-decimal money stays exact through
+        # a float (15 significant digits: amounts below 10 trillion yuan).
+        return int(value) if value == value.to_integral_value() else float(value)
     if value is None or isinstance(value, (int, float, datetime.date)):
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return timezone.localtime(value).replace(tzinfo=None)
@@ -247,8 +252,12 @@ class ActionFormView(PageMixin, FormView):
         try:
             url = self.perform(form)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            if hasattr(exc, "error_dict"):  # field errors go next to their fields
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                for message in exc.messages:
+                    form.add_error(None, message)
             return self.form_invalid(form)
         if self.success_message:
             messages.success(self.request, str(self.success_message))

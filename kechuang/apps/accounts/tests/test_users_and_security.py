@@ -9,7 +9,7 @@ from django.test import Client
 from kechuang.apps.accounts import actions
 from kechuang.apps.accounts.models import RoleAssignment, User
 from kechuang.apps.audit.models import AuditEntry
-from kechuang.apps.common.testing import PASSWORD
+from kechuang.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EntitiesConfig(AppConfig):
+    name = "kechuang.apps.entities"
+    label = "entities"
+    verbose_name = _("Innovation entities")
+
+    def ready(self) -> None:
+        from kechuang.apps.common.navigation import MenuItem, register
+
+        register(MenuItem(_("Innovation entities"), _("Entity registry"), "entities:entity_list", "buildings",
+                          "entities.view_entity", order=200,
+                          description=_("Enterprises and institutes with their yearly facts.")))

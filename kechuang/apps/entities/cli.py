@@ -1,0 +1,67 @@
+"""`kechuang assess` and `kechuang bench assess`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+
+from django.utils.translation import gettext as _
+
+
+def register(sub, common, bench) -> None:
+    assess = sub.add_parser("assess", parents=[common],
+                            help=_("assess the entities of an exchange file (high-tech, tech SME, three zeros)"))
+    assess.add_argument("--input", required=True, help=_("exchange table: .xlsx, .csv, .json or .parquet"))
+    assess.add_argument("--year", type=int, required=True, help=_("application year Y (fiscal years Y-3…Y-1)"))
+    assess.add_argument("--on", type=datetime.date.fromisoformat, default=None,
+                        help=_("application date, YYYY-MM-DD (default Y-06-30)"))
+    assess.set_defaults(func=cmd_assess)
+
+    bench_assess = bench.add_parser("assess", parents=[common], help=_("batch assessment against the reference"))
+    bench_assess.add_argument("--harness", required=True, help=_("folder of the reference harness"))
+    source = bench_assess.add_mutually_exclusive_group(required=True)
+    source.add_argument("--entities", type=int, help=_("generate a register of N entities with the harness"))
+    source.add_argument("--input", help=_("a register file (.parquet or .csv)"))
+    bench_assess.set_defaults(func=cmd_bench_assess)
+
+
+def cmd_assess(args) -> int:
+    from kechuang.cli import EXIT_OK, EXIT_PROBLEMS, print_table
+    from kechuang.engine.assess import assess_file
+    from kechuang.engine.exchange import ExchangeRejected
+
+    try:
+        records = assess_file(args.input, args.year, args.on)
+    except ExchangeRejected as rejected:
+        for error in rejected.errors:
+            message = error.message if not args.lang == "en" else error.message_en
+            print(f"{error.sheet}:{error.row or ''}:{error.column}: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except FileNotFoundError:
+        print(_("No such file: %(path)s") % {"path": args.input}, file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    rows = [{"uscc": r["uscc"], "hte": _yes_no(r["hte"]["eligible"]), "tsme": _yes_no(r["tsme"]["eligible"]),
+             "score": f"{r['hte']['score']['total'][0]}–{r['hte']['score']['total'][1]}",
+             "zeros": "、".join(r["three_zeros"]), "stage": r["stage"]} for r in records]
+    print_table(rows, [("uscc", _("Credit code")), ("hte", _("High-tech")), ("score", _("Innovation score")),
+                       ("tsme", _("Tech SME")), ("zeros", _("Three zeros")), ("stage", _("Stage"))])
+    return EXIT_OK
+
+
+def _yes_no(value) -> str:
+    if value is None:
+        return _("undecided")
+    return _("Yes") if value else _("No")
+
+
+def cmd_bench_assess(args) -> int:
+    from kechuang.cli import EXIT_OK
+    from kechuang.engine.assess import bench_assess
+
+    result = bench_assess(args.harness, entities=args.entities, input_path=args.input)
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return EXIT_OK

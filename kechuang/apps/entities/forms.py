@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.apps.accounts.forms import UnitChoiceField
+from kechuang.apps.accounts.models import OrgUnit
+from kechuang.apps.common.forms import StyledFormMixin
+
+from .models import Entity, EntityFact
+from .validators import validate_uscc
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class EntityForm(StyledFormMixin, forms.Form):
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Entity.Kind.choices)
+    org_unit = UnitChoiceField(label=_("Division"), queryset=OrgUnit.objects.none())
+    registered_on = forms.DateField(label=_("Registration date"), required=False, widget=DATE)
+    industry_code = forms.CharField(label=_("Industry code (GB/T 4754-2017)"), max_length=10, required=False)
+    tech_field = forms.CharField(label=_("High-tech field"), max_length=20, required=False)
+    ownership = forms.CharField(label=_("Ownership"), max_length=50, required=False)
+    listed = forms.BooleanField(label=_("Listed"), required=False)
+
+    def __init__(self, *args, units=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units if units is not None else OrgUnit.objects.none()
+        if editing:
+            self.fields["uscc"].disabled = True
+
+    def clean_uscc(self):
+        value = self.cleaned_data["uscc"].strip().upper()
+        validate_uscc(value)
+        return value
+
+
+class FactForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = EntityFact
+        exclude = ["entity", "year"]

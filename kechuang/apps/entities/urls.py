@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "entities"
+
+urlpatterns = [
+    path("", views.EntityListView.as_view(), name="entity_list"),
+    path("new/", views.EntityCreateView.as_view(), name="entity_create"),
+    path("import/", views.EntityImportView.as_view(), name="entity_import"),
+    path("template.xlsx", views.ExchangeTemplateView.as_view(), name="exchange_template"),
+    path("export.xlsx", views.ExchangeExportView.as_view(), name="exchange_export"),
+    path("<int:pk>/", views.EntityDetailView.as_view(), name="entity_detail"),
+    path("<int:pk>/edit/", views.EntityEditView.as_view(), name="entity_edit"),
+    path("<int:pk>/facts/<int:year>/", views.EntityFactsView.as_view(), name="entity_facts"),
+]
