@@ -39,4 +39,7 @@ class EntityForm(StyledFormMixin, forms.Form):
 class FactForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = EntityFact
-        exclude = ["entity", "year"]
+        fields = ["employees", "tech_staff", "sales_revenue", "total_income", "non_taxable_income",
+                  "high_tech_income", "rd_expense", "rd_expense_domestic", "total_cost_expense", "net_assets",
+                  "total_assets", "ip_class1", "ip_class2", "conversions", "has_rd_institution",
+                  "rd_institution_level", "is_above_scale", "is_industrial", "major_incident"]

@@ -89,6 +89,9 @@ class EntityChange(models.Model):
     class Meta:
         ordering = ["entity", "recorded_at"]
 
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.field}: {self.old_value} → {self.new_value}"
+
 
 class EntityFact(TrackedModel):
     """An entity's facts for one fiscal year (one row of the exchange table)."""
