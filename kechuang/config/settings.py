@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "kechuang.apps.entities",
     "kechuang.apps.review",
     "kechuang.apps.plans",
+    "kechuang.apps.policies",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ api_patterns = [
     path("entities/", include("kechuang.apps.entities.api.urls")),
     path("review/", include("kechuang.apps.review.api.urls")),
     path("plans/", include("kechuang.apps.plans.api.urls")),
+    path("policies/", include("kechuang.apps.policies.api.urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("entities/", include("kechuang.apps.entities.urls")),
     path("review/", include("kechuang.apps.review.urls")),
     path("plans/", include("kechuang.apps.plans.urls")),
+    path("policies/", include("kechuang.apps.policies.urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/setlang/", _declare(set_language, PUBLIC), name="set_language"),
 ]

@@ -48,6 +48,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "plans.view_plan": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER}),
     "plans.manage_plan": frozenset({Role.ADMIN, Role.OFFICER}),
     "plans.report": frozenset({Role.REPORTER, Role.OFFICER}),
+    # Policies: the bureau evaluates, confirms no-application benefits, changes parameters
+    # and runs what-ifs; an enterprise user sees the benefits of its own entities.
+    "policies.view_policy": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER, Role.ENTERPRISE}),
+    "policies.manage_policy": frozenset({Role.ADMIN, Role.OFFICER}),
 }
 
 
