@@ -69,6 +69,10 @@ def _sample_kwargs(route: str, people, persona: str, task_id, audit_id) -> dict 
     from kechuang.testing import PERSONAS
 
     kwargs = {}
+    if route.startswith(("plans/", "api/plans/")):  # plans module: objects of the persona's city
+        from kechuang.apps.plans.testing import sample_kwargs as plans_sample_kwargs
+
+        return plans_sample_kwargs(route, people, persona)
     if "<int:year>" in route:
         kwargs["year"] = 2024
     if "<int:pk>" in route or "<pk>" in route or "(?P<pk>" in route:

@@ -12,10 +12,10 @@ class PlansConfig(AppConfig):
 
         register(
             MenuItem(_("Plans and indicators"), _("Plans"), "plans:plan_list", "clipboard-data", "plans.view_plan",
-                     order=300, description=_("Plan targets, evaluation with explanations, dashboards and reports.")),
+                     order=100, description=_("Plan targets, evaluation with explanations, dashboards and reports.")),
             MenuItem(_("Plans and indicators"), _("Plan reporting"), "plans:my_reports", "pencil-square",
-                     "plans.report", order=310,
+                     "plans.report", order=110,
                      description=_("Your units' reports: values and task progress, deadlines.")),
             MenuItem(_("Plans and indicators"), _("Overdue reports"), "plans:overdue", "alarm", "plans.manage_plan",
-                     order=320, description=_("Reports past their deadline.")),
+                     order=120, description=_("Reports past their deadline.")),
         )

@@ -11,5 +11,5 @@ class ReviewConfig(AppConfig):
         from kechuang.apps.common.navigation import MenuItem, register
 
         register(MenuItem(_("Policies"), _("Fair competition review"), "review:document_list", "shield-check",
-                          "review.view_document", order=300,
+                          "review.view_document", order=350,
                           description=_("Normative documents reviewed against 《公平竞争审查条例》 Articles 8–11.")))
