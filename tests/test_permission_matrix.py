@@ -73,6 +73,10 @@ def _sample_kwargs(route: str, people, persona: str, task_id, audit_id) -> dict 
         from kechuang.apps.plans.testing import sample_kwargs as plans_sample_kwargs
 
         return plans_sample_kwargs(route, people, persona)
+    if route.startswith(("policies/", "api/policies/")):  # policies module: a policy code, the persona's entity
+        from kechuang.apps.policies.testing import sample_kwargs as policies_sample_kwargs
+
+        return policies_sample_kwargs(route, people, persona)
     if "<int:year>" in route:
         kwargs["year"] = 2024
     if "<int:pk>" in route or "<pk>" in route or "(?P<pk>" in route:

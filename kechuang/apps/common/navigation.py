@@ -27,6 +27,17 @@ class MenuItem:
 
 
 _items: list[MenuItem] = []
+_home_blocks: list = []
+
+
+def register_home_block(context_function) -> None:
+    """A function ``(user) -> dict`` whose result the home page's template blocks read."""
+    if context_function not in _home_blocks:
+        _home_blocks.append(context_function)
+
+
+def home_blocks() -> list:
+    return list(_home_blocks)
 
 
 def register(*items: MenuItem) -> None:

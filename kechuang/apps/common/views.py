@@ -93,6 +93,8 @@ class HomeView(PageMixin, TemplateView):
         user = self.request.user
         context["assignments"] = user.role_assignments()
         context["modules"] = navigation.items_for(user)
+        for block in navigation.home_blocks():
+            context.update(block(user))
         return context
 
 

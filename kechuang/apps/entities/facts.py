@@ -9,10 +9,13 @@ from .models import Entity, EntityFact
 _ENTITY_ATTRS = {"uscc", "name", "registered_on", "industry_code", "tech_field", "listed"}
 
 
-def exchange_rows(entities, years=None):
+def exchange_rows(entities, years=None, *, as_of_each_year: bool = False):
     """One dict per (entity, year) with the exchange table's keys, in yuan (for files).
 
-    ``entities`` is a queryset already scoped to the reader (``visible_to``).
+    ``entities`` is a queryset already scoped to the reader (``visible_to``). The exchange
+    table holds one certificate date and one tech-SME registration year per entity (the
+    latest); ``as_of_each_year`` gives instead the certificate in force and the
+    registration of each row's own year (for facts derived from history).
     """
     facts = EntityFact.objects.filter(entity__in=entities).select_related("entity__org_unit").order_by(
         "entity__uscc", "year")
@@ -36,10 +39,16 @@ def exchange_rows(entities, years=None):
                 value = entity.org_unit.code
             elif key == "year":
                 value = fact.year
-            elif key == "hte_certified_on":
-                value = max((d for d in certificates if d.year <= fact.year), default=None)
-            elif key == "tsme_registered_year":
-                value = fact.year if fact.year in registrations else None
+            elif key == "hte_certified_on":  # an entity column: the latest certificate
+                if as_of_each_year:
+                    value = max((d for d in certificates if d.year <= fact.year), default=None)
+                else:
+                    value = certificates[-1] if certificates else None
+            elif key == "tsme_registered_year":  # an entity column: the latest registration
+                if as_of_each_year:
+                    value = fact.year if fact.year in registrations else None
+                else:
+                    value = registrations[-1] if registrations else None
             elif hasattr(fact, key):
                 value = getattr(fact, key)
             else:

@@ -1,0 +1,278 @@
+"""The module's computations over the engine: scoped evaluation, an entity's benefits,
+the no-application list, the budget for the coming years and the what-if by county.
+
+Territory: a city's policy pays only entities in that city. The policy files do not (yet)
+say where a policy applies, so :data:`TERRITORY` maps a policy code to the division-code
+prefix it covers; national and regional policies cover every entity.
+
+Money: the engine computes in fen (int64); amounts leave this module as ``Decimal`` yuan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from kechuang.engine.rules import PolicySet, RuleError, evaluate, explain
+from kechuang.engine.rules.engine import funding_split, resolve_overrides
+
+#: policy code → the division-code prefix it applies to (city and county policies)
+TERRITORY = {"hohhot_kjqs_2024": "1501", "wuhai_14th_plan_2022": "1503"}
+LEVELS = ("national", "region", "city", "county")
+
+
+def yuan(fen: int | None) -> Decimal | None:
+    if fen is None:
+        return None
+    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+
+
+def territory(code: str) -> str | None:
+    return TERRITORY.get(code)
+
+
+def applies_to(code: str, division_code: str | None) -> bool:
+    prefix = territory(code)
+    return prefix is None or bool(division_code and str(division_code).startswith(prefix))
+
+
+@dataclass
+class Result:
+    """A scoped evaluation: ``frame`` has uscc, division_code, one Int64 column (fen) per benefit, ``total``."""
+
+    year: int
+    pset: PolicySet
+    frame: pl.DataFrame
+    benefits: list[str]
+    started: pl.DataFrame
+    not_in_force: list[str] = field(default_factory=list)
+
+    def grants(self) -> list[str]:
+        return [q for q in self.benefits if self.pset.benefit(q).kind == "grant"]
+
+    def benefit_totals(self) -> list[dict[str, Any]]:
+        out = []
+        for q in self.benefits:
+            b = self.pset.benefit(q)
+            col = self.frame[q]
+            out.append({"benefit": q, "label": b.label, "policy": b.policy, "kind": b.kind,
+                        "n_awarded": int((col.fill_null(0) > 0).sum()), "n_unknown": int(col.null_count()),
+                        "total_fen": int(col.fill_null(0).sum())})
+        return out
+
+    def by_policy(self) -> dict[str, int]:
+        acc: dict[str, int] = {}
+        for q in self.grants():
+            code = q.split(".")[0]
+            acc[code] = acc.get(code, 0) + int(self.frame[q].fill_null(0).sum())
+        return acc
+
+    def by_level(self) -> dict[str, int]:
+        acc: dict[str, int] = {}
+        for q in self.grants():
+            b = self.pset.benefit(q)
+            amounts = self.frame[q].fill_null(0).to_numpy().astype(np.int64)
+            if b.funding:
+                for level, part in funding_split(amounts, b.funding).items():
+                    acc[level] = acc.get(level, 0) + int(part.sum())
+            else:
+                level = self.pset[b.policy].level
+                acc[level] = acc.get(level, 0) + int(amounts.sum())
+        return acc
+
+    def by_county(self) -> dict[str, int]:
+        df = self.frame.group_by("division_code").agg(pl.col("total").sum())
+        return {str(r[0]): int(r[1]) for r in df.iter_rows()}
+
+    @property
+    def total_fen(self) -> int:
+        return int(self.frame["total"].sum()) if self.frame.height else 0
+
+
+def qualify_overrides(pset: PolicySet, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """``{"param" or "policy.param": value}`` → ``{"policy.param": value}`` (refuses unknown names: RuleError)."""
+    if not overrides:
+        return {}
+    resolved = resolve_overrides(pset, overrides)  # validates names and values
+    by_q = {}
+    for name, value in overrides.items():
+        matches = [q for q in resolved if q == name or q.endswith("." + name)]
+        by_q[matches[0] if len(matches) == 1 else name] = value
+    return by_q
+
+
+def evaluate_scoped(pset: PolicySet, facts: pl.DataFrame, year: int, overrides: dict[str, Any] | None = None,
+                    state: pl.DataFrame | None = None, codes: list[str] | None = None) -> Result:
+    """Evaluate each policy on the entities of its territory; others get 0 from it."""
+    codes = codes or list(pset.policies)
+    overrides = qualify_overrides(pset, overrides)
+    if "division_code" not in facts.columns:
+        facts = facts.with_columns(pl.lit(None, dtype=pl.String).alias("division_code"))
+    base = facts.select("uscc", "division_code")
+    groups: dict[str | None, list[str]] = {}
+    for code in codes:
+        groups.setdefault(territory(code), []).append(code)
+    cols: dict[str, pl.Series] = {}
+    started_parts = []
+    off: list[str] = []
+    for prefix, group in groups.items():
+        rows = facts if prefix is None else facts.filter(pl.col("division_code").str.starts_with(prefix))
+        sub = pset.select(group)
+        ov = {k: v for k, v in overrides.items() if k.split(".")[0] in group}
+        if rows.height == 0:
+            ev = evaluate(sub, facts.head(0), year, overrides=ov)
+        else:
+            st = None
+            if state is not None and state.height:
+                st = state.filter(pl.col("benefit").str.split(".").list.first().is_in(group))
+            ev = evaluate(sub, rows, year, overrides=ov, state=st)
+        off += ev.not_in_force
+        if ev.started.height:
+            started_parts.append(ev.started.select("uscc", "benefit", pl.col("started_year").cast(pl.Int64)))
+        joined = base.join(ev.frame.drop("total").with_columns(pl.lit(True).alias("__in")), on="uscc", how="left")
+        inside = joined["__in"].is_not_null()
+        for q in ev.benefits:
+            cols[q] = pl.select(pl.when(inside).then(joined[q]).otherwise(0).cast(pl.Int64).alias(q)).to_series()
+    order = [q for q in pset.order if q in cols]
+    frame = base.with_columns([cols[q] for q in order])
+    grants = [q for q in order if pset.benefit(q).kind == "grant"]
+    total = pl.sum_horizontal([pl.col(q).fill_null(0) for q in grants]) if grants else pl.lit(0)
+    frame = frame.with_columns(total.cast(pl.Int64).alias("total"))
+    started = pl.concat(started_parts) if started_parts else pl.DataFrame(
+        schema={"uscc": pl.String, "benefit": pl.String, "started_year": pl.Int64})
+    return Result(year, pset, frame, order, started, off)
+
+
+# -- state: what confirmed decisions already started --------------------------------------------
+
+
+def decision_state(year: int, entities=None) -> pl.DataFrame:
+    """Once/N-year benefits confirmed before ``year``: (uscc, benefit, started_year) for the engine."""
+    from .models import BenefitDecision
+
+    qs = BenefitDecision.objects.filter(year__lt=year, amount__gt=0)
+    if entities is not None:
+        qs = qs.filter(entity__in=entities)
+    rows = {}
+    for uscc, benefit, started, y in qs.values_list("entity__uscc", "benefit", "started_year", "year"):
+        first = started or y
+        key = (uscc, benefit)
+        rows[key] = min(rows.get(key, first), first)
+    return pl.DataFrame([(u, b, s) for (u, b), s in rows.items()],
+                        schema={"uscc": pl.String, "benefit": pl.String, "started_year": pl.Int64}, orient="row")
+
+
+# -- one entity ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntityBenefits:
+    year: int
+    awarded: list[dict[str, Any]]
+    nearly: list[dict[str, Any]]
+    has_facts: bool
+    total: Decimal = Decimal("0.00")
+
+
+def entity_benefits(pset: PolicySet, facts: pl.DataFrame, uscc: str, year: int, state: pl.DataFrame | None = None,
+                    lang: str = "zh") -> EntityBenefits:
+    """What the entity gets this year (amounts and the explanation) and what it nearly gets (and what is missing)."""
+    row = facts.filter(pl.col("uscc") == uscc)
+    if row.height == 0:
+        return EntityBenefits(year, [], [], False)
+    division = row["division_code"][0] if "division_code" in row.columns else None
+    st: dict[str, int] = {}
+    if state is not None and state.height:
+        for b, y in state.filter(pl.col("uscc") == uscc).select("benefit", "started_year").iter_rows():
+            st[b] = int(y)
+    day = dt.date(year, 1, 1)
+    awarded, nearly = [], []
+    for pol in pset:
+        if not pol.in_force(day) or not applies_to(pol.code, division):
+            continue
+        trace = explain(pset, pol.code, row, year, state={k: v for k, v in st.items()
+                                                           if k.startswith(pol.code + ".")} or None)
+        for bt in trace.benefits:
+            steps = [(s.zh if lang == "zh" else s.en, s.ok, s.kind) for s in bt.steps]
+            item = {"policy": pol.code, "policy_title": pol.title, "benefit": bt.benefit, "label": bt.label,
+                    "kind": bt.kind, "clause": bt.clause, "quote": bt.quote, "floor": bt.amount_kind == "floor",
+                    "amount": yuan(bt.amount_fen), "status": bt.status, "steps": steps}
+            if bt.status == "awarded":
+                awarded.append(item)
+                continue
+            if bt.status not in ("not_eligible", "unknown"):
+                continue
+            conditions = [s for s in bt.steps if s.kind == "condition"]
+            failed = [s for s in conditions if s.ok is False]
+            met = [s for s in conditions if s.ok is True]
+            notes = [s for s in bt.steps if s.kind == "note"]
+            if bt.status == "unknown" or (len(failed) == 1 and (met or len(conditions) == 1) and
+                                          _is_threshold(failed[0])):
+                item["missing"] = [(s.zh if lang == "zh" else s.en) for s in failed + notes]
+                nearly.append(item)
+    total = sum((a["amount"] for a in awarded if a["kind"] == "grant" and a["amount"]), Decimal("0.00"))
+    return EntityBenefits(year, awarded, nearly, True, total)
+
+
+def _is_threshold(step) -> bool:
+    """A failed comparison with a shortfall (“差 …”), i.e. a threshold the entity may still reach."""
+    return "（差 " in step.zh or "（超出 " in step.zh
+
+
+# -- the no-application list ----------------------------------------------------------------------
+
+
+def qualifying(result: Result, policy_code: str) -> list[dict[str, Any]]:
+    """(uscc, benefit, amount fen, started year) of every grant of the policy paid to an entity."""
+    started = {(u, b): y for u, b, y in result.started.iter_rows()}
+    out = []
+    for q in result.grants():
+        if not q.startswith(policy_code + "."):
+            continue
+        sub = result.frame.select("uscc", q).filter(pl.col(q) > 0)
+        for uscc, fen in sub.iter_rows():
+            out.append({"uscc": uscc, "benefit": q, "fen": int(fen), "started_year": started.get((uscc, q))})
+    return out
+
+
+# -- budget -----------------------------------------------------------------------------------------
+
+
+def budget(pset: PolicySet, facts: pl.DataFrame, year: int, years: int = 3, overrides: dict[str, Any] | None = None,
+           state: pl.DataFrame | None = None) -> list[Result]:
+    """The grants of ``year`` and the following years, the facts held at ``year``'s values.
+
+    Benefits that started carry into the next year's state, so multi-year benefits keep
+    paying and one-off benefits are not paid twice.
+    """
+    out = []
+    st = state if state is not None else pl.DataFrame(
+        schema={"uscc": pl.String, "benefit": pl.String, "started_year": pl.Int64})
+    for y in range(year, year + years):
+        r = evaluate_scoped(pset, facts, y, overrides=overrides, state=st)
+        out.append(r)
+        if r.started.height:
+            st = pl.concat([st, r.started.filter(pl.col("started_year") == y)]).unique(["uscc", "benefit"], keep="first")
+    return out
+
+
+def compare_by_county(baseline: Result, reform: Result) -> list[dict[str, Any]]:
+    """Per division: baseline, reform, change, entities gaining and losing."""
+    df = baseline.frame.select("uscc", "division_code", pl.col("total").alias("b")).join(
+        reform.frame.select("uscc", pl.col("total").alias("r")), on="uscc", how="left").with_columns(
+        (pl.col("r") - pl.col("b")).alias("d"))
+    agg = df.group_by("division_code").agg(pl.col("b").sum(), pl.col("r").sum(), pl.col("d").sum(),
+                                           (pl.col("d") > 0).sum().alias("gain"),
+                                           (pl.col("d") < 0).sum().alias("lose")).sort("division_code")
+    return [{"division_code": r["division_code"], "baseline": yuan(r["b"]), "reform": yuan(r["r"]),
+             "delta": yuan(r["d"]), "gainers": int(r["gain"]), "losers": int(r["lose"])}
+            for r in agg.iter_rows(named=True)]
+
+
+__all__ = ["TERRITORY", "EntityBenefits", "Result", "RuleError", "budget", "compare_by_county", "decision_state",
+           "entity_benefits", "evaluate_scoped", "qualifying", "yuan"]

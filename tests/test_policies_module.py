@@ -1,0 +1,391 @@
+"""The policies module: per-entity benefits, no-application decisions, parameter versions,
+budget and what-if, the API and the `kechuang policy` commands."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kechuang.apps.audit.models import AuditEntry
+
+M = 1_000_000
+YEAR = 2025
+HOHHOT = "hohhot_kjqs_2024"
+AWARD = f"{HOHHOT}.rd_increment_award"
+TSME = f"{HOHHOT}.tsme_two_years"
+
+
+@pytest.fixture
+def registry(people):
+    """Hohhot: one entity with an R&D increment of 1,500万 (150万) and two TSME years (3万, once);
+    one with an increment of 500万 (nearly: the threshold is 1,000万). Wuhai: the enterprise's own."""
+    from kechuang.apps.entities import actions as entity_actions
+    from kechuang.apps.entities.models import TsmeRegistration
+    from kechuang.apps.policies import live
+    from kechuang.testing import valid_uscc
+
+    live.clear_cache()
+    hohhot, wuhai = people.entities["hohhot"], people.entities["wuhai"]
+    near = entity_actions.do_create_entity(acting_user=None, uscc=valid_uscc("91150102MA0000003"),
+                                           name="呼和浩特示例增量不足有限公司", org_unit=people.units["150102"])
+    for entity, rd in ((hohhot, (10 * M, 25 * M, 40 * M)), (near, (10 * M, 15 * M, 15 * M)),
+                       (wuhai, (10 * M, 40 * M, 40 * M))):
+        for year, value in zip((2024, 2025, 2026), rd, strict=True):
+            entity_actions.do_save_facts(entity, year, acting_user=None, rd_expense=Decimal(value),
+                                         is_above_scale=True, sales_revenue=Decimal(100 * M))
+    for year in (2024, 2025, 2026):
+        TsmeRegistration.objects.create(entity=hohhot, year=year)
+    people.entities["near"] = near
+    yield people
+    live.clear_cache()
+
+
+# -- the wan filter ------------------------------------------------------------------------------
+
+
+def test_money_is_shown_in_wan_yuan_exactly_with_thousands_separators():
+    from kechuang.apps.policies.templatetags.policies_money import wan_text
+
+    assert wan_text(Decimal("1500000.00")) == "150.00"
+    assert wan_text(Decimal("12345678900.00")) == "1,234,567.89"
+    assert wan_text(Decimal("500000.05")) == "50.000005"
+    assert wan_text(None) == "—"
+
+
+# -- per entity ----------------------------------------------------------------------------------
+
+
+def test_an_entitys_page_shows_its_benefits_with_the_explanation_and_what_it_nearly_gets(registry, login):
+    client = login(registry.officer_hohhot)
+    page = client.get(reverse("policies:entity_benefits", args=[registry.entities["hohhot"].pk]), {"year": YEAR})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "规上企业研发投入增量支持" in text and "150.00" in text
+    assert "金额 = min(10% × 1,500万, 300万) = 150万" in text
+    near = client.get(reverse("policies:entity_benefits", args=[registry.entities["near"].pk]), {"year": YEAR})
+    result = near.context["result"]
+    assert not [b for b in result.awarded if b["benefit"] == AWARD]
+    nearly = {b["benefit"]: b for b in result.nearly}
+    assert "差 500万" in " ".join(nearly[AWARD]["missing"])
+
+
+def test_an_enterprise_sees_only_its_own_entities_benefits(registry, login):
+    client = login(registry.enterprise)
+    own = registry.entities["wuhai"].pk
+    other = registry.entities["hohhot"].pk
+    assert client.get(reverse("policies:entity_benefits", args=[own])).status_code == 200
+    assert client.get(reverse("policies:entity_benefits", args=[other])).status_code == 404
+    assert client.get(f"/api/policies/entities/{other}/benefits/").status_code == 404
+    assert client.get(f"/api/policies/entities/{own}/benefits/?year={YEAR}").json()["has_facts"] is True
+    # and the bureau's pages are not for it
+    assert client.get(reverse("policies:no_application", args=[HOHHOT])).status_code == 403
+    assert client.get(reverse("policies:budget")).status_code == 403
+
+
+def test_a_wuhai_officer_cannot_open_a_hohhot_entitys_benefits(registry, login):
+    client = login(registry.officer_wuhai)
+    assert client.get(reverse("policies:entity_benefits", args=[registry.entities["hohhot"].pk])).status_code == 404
+
+
+def test_the_home_page_helper_tells_an_enterprise_what_it_may_receive(registry):
+    from django.template.loader import render_to_string
+
+    from kechuang.apps.entities import actions as entity_actions
+    from kechuang.apps.policies.home import home_benefits_context
+
+    assert home_benefits_context(registry.officer_hohhot) == {"policy_benefits": []}
+    entity_actions.do_link_member(registry.entities["hohhot"], registry.enterprise, acting_user=None)
+    context = home_benefits_context(registry.enterprise)
+    benefits = {b["benefit"]: b for b in context["policy_benefits"]}
+    assert benefits[AWARD]["amount"] == Decimal("1500000.00")  # latest year with facts: 2026
+    html = render_to_string("policies/_home_benefits.html", context)
+    assert "150.00" in html and "规上企业研发投入增量支持" in html
+
+
+# -- no-application benefits and decisions --------------------------------------------------------
+
+
+def _confirm_all(client, year=YEAR):
+    return client.post(reverse("policies:no_application", args=[HOHHOT]), {"year": year, "all": "1"})
+
+
+def test_the_no_application_list_is_confirmed_into_immutable_decisions(registry, login):
+    from kechuang.apps.policies import actions, live
+    from kechuang.apps.policies.models import BenefitDecision
+
+    client = login(registry.officer_hohhot)
+    page = client.get(reverse("policies:no_application", args=[HOHHOT]), {"year": YEAR})
+    rows = {(r["uscc"], r["benefit"]): r for r in page.context["rows"]}
+    hohhot = registry.entities["hohhot"]
+    assert rows[(hohhot.uscc, AWARD)]["amount"] == Decimal("1500000.00")
+    assert rows[(hohhot.uscc, TSME)]["amount"] == Decimal("30000.00")
+    assert all(uscc != registry.entities["wuhai"].uscc for uscc, _b in rows)  # a Hohhot policy, a Wuhai firm
+    assert _confirm_all(client).status_code == 302
+    decision = BenefitDecision.objects.get(entity=hohhot, benefit=AWARD, year=YEAR)
+    assert decision.amount == Decimal("1500000.00")
+    assert decision.policy_sha256 == live.baseline_sha256(HOHHOT)
+    assert decision.parameters["rd_increment_cap"] == "300万"
+    assert decision.facts["rd_expense"] == 25 * M and decision.facts["rd_expense_prev"] == 10 * M
+    assert "150万" in decision.explanation
+    assert decision.funding == {"city": "1500000.00"}
+    assert AuditEntry.objects.filter(verb="policies.benefitdecision.confirm", row_count=2).exists()
+    # immutable: no update path, no second confirmation
+    with pytest.raises(PermissionError):
+        decision.amount = Decimal("1")
+        decision.save()
+    with pytest.raises(PermissionError):
+        BenefitDecision.objects.filter(pk=decision.pk).update(amount=Decimal("1"))
+    with pytest.raises(PermissionError):
+        decision.delete()
+    with pytest.raises(ValidationError):
+        actions.do_confirm_decisions(year=YEAR, policy_code=HOHHOT, acting_user=registry.officer_hohhot, items=[
+            {"entity": hohhot, "benefit": AWARD, "fen": 150_000_000, "started_year": None}])
+    client.post(reverse("policies:no_application", args=[HOHHOT]),
+                {"year": YEAR, "item": [f"{hohhot.uscc}|{AWARD}"]})
+    assert BenefitDecision.objects.filter(entity=hohhot, benefit=AWARD).count() == 1
+    page = client.get(reverse("policies:no_application", args=[HOHHOT]), {"year": YEAR})
+    assert all(r["confirmed"] for r in page.context["rows"])
+    assert not [n for n in {p.name for p in __import__("kechuang.apps.policies.urls", fromlist=["x"]).urlpatterns}
+                if "edit" in n or "delete" in n or "update" in n]
+
+
+def test_a_confirmed_one_off_benefit_is_not_paid_again_next_year(registry, login):
+    from kechuang.apps.entities.models import Entity
+    from kechuang.apps.policies import evaluation, live
+    from kechuang.apps.policies.facts import registry_facts
+
+    hohhot = registry.entities["hohhot"]
+    one = Entity.objects.filter(pk=hohhot.pk)
+    facts = registry_facts(one, 2026)
+    before = evaluation.evaluate_scoped(live.live_policies(), facts, 2026, state=evaluation.decision_state(2026, one))
+    assert before.frame[TSME][0] == 3_000_000  # three years in a row: without a decision it would pay
+    _confirm_all(login(registry.officer_hohhot))
+    state = evaluation.decision_state(2026, one)
+    assert state.filter(pl.col("benefit") == TSME)["started_year"].to_list() == [YEAR]
+    after = evaluation.evaluate_scoped(live.live_policies(), facts, 2026, state=state)
+    assert after.frame[TSME][0] == 0 and after.frame[AWARD][0] == 150_000_000
+
+
+def test_the_payment_list_exports_to_excel(registry, login):
+    from openpyxl import load_workbook
+
+    client = login(registry.officer_hohhot)
+    response = client.get(reverse("policies:no_application", args=[HOHHOT]), {"year": YEAR, "export": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert any(r[0] == registry.entities["hohhot"].uscc and r[4] == 1500000 and r[5] == "150.00" for r in values)
+    _confirm_all(client)
+    decisions = client.get(reverse("policies:decision_list"), {"year": YEAR, "export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(decisions.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 3 and 1500000 in rows[1] + rows[2]
+    # the enterprise of Wuhai sees none of them
+    assert login(registry.enterprise).get(reverse("policies:decision_list")).context["object_list"].count() == 0
+
+
+# -- parameter versions ----------------------------------------------------------------------------
+
+
+def test_a_parameter_change_is_a_dated_audited_version_exported_back_to_yaml(registry, login, tmp_path):
+    from kechuang.apps.policies import evaluation, live
+    from kechuang.apps.policies.facts import registry_facts
+    from kechuang.apps.policies.models import ParameterVersion
+    from kechuang.engine.rules import evaluate, load_policies
+
+    client = login(registry.officer_hohhot)
+    url = reverse("policies:version_create", args=[HOHHOT])
+    response = client.post(url, {"parameter": "rd_increment_cap", "value": "100万", "valid_from": "2026-01-01",
+                                 "reason": "压减财政支出"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    version = ParameterVersion.objects.get()
+    assert (version.value, version.valid_from, version.created_by) == ("100万", datetime.date(2026, 1, 1),
+                                                                       registry.officer_hohhot)
+    entry = AuditEntry.objects.get(verb="policies.parameterversion.create")
+    assert entry.before == {"value": "300万"} and entry.after["value"] == "100万"
+    with pytest.raises(PermissionError):
+        version.save()
+    pset = live.live_policies()
+    assert live.parameter_values(pset, HOHHOT, 2026)["rd_increment_cap"] == "100万"
+    assert live.parameter_values(pset, HOHHOT, 2025)["rd_increment_cap"] == "300万"
+    assert live.policy_sha256(HOHHOT) != live.baseline_sha256(HOHHOT)
+    # the export loads as a policy file and gives the live results
+    text = client.get(reverse("policies:policy_export", args=[HOHHOT])).content.decode()
+    (tmp_path / f"{HOHHOT}.yaml").write_text(text, encoding="utf-8")
+    exported = load_policies(tmp_path)
+    values = [(v.start, v.text) for v in exported[HOHHOT].parameters["rd_increment_cap"].values]
+    assert values == [(datetime.date(2025, 1, 1), "300万"), (datetime.date(2026, 1, 1), "100万")]
+    from kechuang.engine.rules import check_policies
+
+    assert check_policies(tmp_path).ok or all(f.code == "T601" for f in check_policies(tmp_path).failures)
+    facts = registry_facts(registry.entities["hohhot"].__class__.objects.all(), 2026)
+    ours = evaluation.evaluate_scoped(pset, facts, 2026, codes=[HOHHOT])
+    theirs = evaluate(exported, facts.filter(pl.col("division_code").str.starts_with("1501")), 2026)
+    assert ours.by_policy()[HOHHOT] == theirs.total_fen == 100 * M + 3 * M  # 100万 (capped) + 3万
+    # the page lists the version; a bad value is refused and stores nothing
+    assert "压减财政支出" in client.get(reverse("policies:policy_detail", args=[HOHHOT])).content.decode()
+    bad = client.post(url, {"parameter": "rd_increment_cap", "value": "10%", "valid_from": "2026-01-01"})
+    assert bad.status_code == 200 and ParameterVersion.objects.count() == 1
+
+
+def test_only_the_bureau_changes_parameters(registry, login):
+    client = login(registry.reporter_haibowan)
+    response = client.post(reverse("policies:version_create", args=[HOHHOT]),
+                           {"parameter": "rd_increment_cap", "value": "100万", "valid_from": "2025-01-01"})
+    assert response.status_code == 403
+
+
+# -- budget and what-if ----------------------------------------------------------------------------
+
+
+def test_the_budget_matches_the_engines_totals_and_continues_for_the_coming_years(registry, login):
+    from kechuang.apps.entities.models import Entity
+    from kechuang.apps.policies import live
+    from kechuang.apps.policies.facts import registry_facts
+    from kechuang.engine.rules import evaluate
+
+    client = login(registry.admin)
+    tables = client.get(reverse("policies:budget"), {"year": YEAR, "years": 2}).context["tables"]
+    facts = registry_facts(Entity.objects.all(), YEAR)
+    pset = live.live_policies()
+    expected = 0
+    for codes, prefix in ((["hohhot_kjqs_2024"], "1501"), (["wuhai_14th_plan_2022"], "1503"),
+                          (["cn_eit_hte_rate", "cn_rd_super_deduction_2023"], "")):
+        expected += evaluate(pset.select(codes), facts.filter(pl.col("division_code").str.starts_with(prefix)),
+                             YEAR).total_fen
+    assert tables["years"] == [2025, 2026]
+    assert tables["total"]["values"][0] == Decimal(expected) / 100 == Decimal("1530000.00")
+    assert tables["total"]["values"][1] == Decimal("1500000.00")  # the one-off 3万 is not paid again
+    counties = {r["label"]: r["values"] for r in tables["counties"]}
+    assert counties["新城区"][0] == Decimal("1530000.00")
+    levels = {r["label"]: r["values"] for r in tables["levels"]}
+    assert sum(v[0] for v in levels.values()) == Decimal("1530000.00")
+
+
+def test_a_what_if_compares_by_county_and_never_changes_the_live_version(registry, login):
+    from kechuang.apps.policies import live
+    from kechuang.apps.policies.models import ParameterVersion
+
+    client = login(registry.officer_hohhot)
+    page = client.get(reverse("policies:whatif"), {"policy": HOHHOT, "year": YEAR, "years": 1,
+                                                   "p.rd_increment_min": "500万", "p.rd_increment_cap": "100万"})
+    assert page.status_code == 200
+    counties = {c["division_code"]: c for c in page.context["counties"]}
+    # 150万 → 100万 for one, 0 → 50万 for the other
+    assert counties["150102"]["baseline"] == Decimal("1530000.00")
+    assert counties["150102"]["reform"] == Decimal("1530000.00") - Decimal("500000.00") + Decimal("500000.00")
+    assert page.context["n_gainers"] == 1 and page.context["n_losers"] == 1
+    assert "echarts.min.js" in page.content.decode() and "whatif-data" in page.content.decode()
+    assert ParameterVersion.objects.count() == 0
+    assert live.parameter_values(live.live_policies(), HOHHOT, YEAR)["rd_increment_cap"] == "300万"
+    bad = client.get(reverse("policies:whatif"), {"policy": HOHHOT, "year": YEAR, "p.rd_increment_cap": "10%"})
+    assert bad.status_code == 200 and bad.context["error"]
+
+
+# -- API ------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_policies_and_evaluates_rows(registry, login):
+    from kechuang.testing import valid_uscc
+
+    client = login(registry.officer_wuhai)
+    listing = client.get("/api/policies/policies/").json()
+    assert {p["code"] for p in listing["results"]} >= {HOHHOT, "wuhai_14th_plan_2022"}
+    uscc = valid_uscc("91150102MA0000009")
+    rows = [{"uscc": uscc, "year": 2024, "rd_expense": 10 * M, "is_above_scale": True},
+            {"uscc": uscc, "year": 2025, "rd_expense": 25 * M, "is_above_scale": True}]
+    body = client.post("/api/policies/evaluate/", {"year": YEAR, "rows": rows, "policies": [HOHHOT]},
+                       content_type="application/json")
+    assert body.status_code == 200, body.content
+    entity = body.json()["entities"][0]
+    assert entity["benefits"][AWARD] == "1500000.00" and body.json()["total_yuan"] == "1500000.00"
+    what = client.post("/api/policies/evaluate/", {"year": YEAR, "rows": rows, "overrides": {"rd_increment_cap": "1亿"}},
+                       content_type="application/json")
+    assert what.json()["entities"][0]["benefits"][AWARD] == "1500000.00"
+    bad = client.post("/api/policies/evaluate/", "{not json", content_type="application/json")
+    assert bad.status_code == 400
+    unknown = client.post("/api/policies/evaluate/", {"year": YEAR, "rows": rows, "overrides": {"nope": "1"}},
+                          content_type="application/json")
+    assert unknown.status_code == 400 and "overrides" in unknown.json()
+    own = client.get(f"/api/policies/entities/{registry.entities['wuhai'].pk}/benefits/?year={YEAR}").json()
+    assert own["has_facts"]  # no industry code in the registry: the super deduction cannot be decided yet
+    assert any(b["benefit"] == "cn_rd_super_deduction_2023.super_deduction" and "industry_code" in " ".join(b["missing"])
+               for b in own["nearly"])
+
+
+# -- command line ------------------------------------------------------------------------------------
+
+EXECUTABLE = shutil.which("kechuang", path=str(Path(sys.executable).parent)) or "kechuang"
+POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
+
+
+def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("KECHUANG_", "DJANGO_"))}
+    environment["KECHUANG_DATA_DIR"] = str(data_dir)
+    return subprocess.run([EXECUTABLE, *args], capture_output=True, text=True, env=environment, timeout=300,
+                          cwd=data_dir)
+
+
+def _exchange_file(path: Path) -> Path:
+    from kechuang.engine.codes import uscc_check_char
+
+    rows = []
+    for i, (division, rd) in enumerate((("150102", (10 * M, 25 * M)), ("150102", (10 * M, 15 * M)))):
+        body = f"91{division}MA000001{i}"
+        for year, value in zip((2024, 2025), rd, strict=True):
+            rows.append({"uscc": body + uscc_check_char(body), "division_code": division, "year": year,
+                         "rd_expense": value, "is_above_scale": True})
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+def test_policy_check_passes_on_the_shipped_policies_and_names_file_and_line_of_a_broken_copy(tmp_path):
+    ok = run(["policy", "check", str(POLICIES)], tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    broken = tmp_path / "broken"
+    shutil.copytree(POLICIES, broken)
+    target = broken / f"{HOHHOT}.yaml"
+    text = target.read_text(encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "when: is_above_scale and rd_increment" in t)
+    target.write_text(text.replace("when: is_above_scale and rd_increment >=", "when: is_above_scale and rd_incremnt >="),
+                      encoding="utf-8")
+    failed = run(["policy", "check", str(broken)], tmp_path)
+    assert failed.returncode == 1
+    assert f"{HOHHOT}.yaml:{line}:" in failed.stdout + failed.stderr
+    assert "rd_increment" in failed.stdout + failed.stderr  # the "did you mean" suggestion
+
+
+def test_policy_eval_explain_and_whatif_on_an_exchange_file(tmp_path):
+    source = _exchange_file(tmp_path / "register.json")
+    result = run(["policy", "eval", "--year", "2025", "--input", str(source), "--format", "json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    amounts = sorted(e["benefits"][AWARD] for e in data["entities"])
+    assert amounts == ["0.00", "1500000.00"] and data["total_yuan"] == "1500000.00"
+    uscc = next(e["uscc"] for e in data["entities"] if e["benefits"][AWARD] == "1500000.00")
+    explained = run(["policy", "explain", HOHHOT, "--entity", uscc, "--year", "2025", "--input", str(source)], tmp_path)
+    assert explained.returncode == 0 and "= 150万" in explained.stdout
+    what = run(["policy", "whatif", "--set", "rd_increment_min=500万", "--set", "rd_increment_cap=100万", "--year",
+                "2025", "--input", str(source), "--format", "json"], tmp_path)
+    assert what.returncode == 0, what.stderr
+    assert json.loads(what.stdout)["reform_total_yuan"] == "1500000.00"  # 100万 + 50万
+    wrong = run(["policy", "whatif", "--set", "rd_incremnt_min=500万", "--year", "2025", "--input", str(source)],
+                tmp_path)
+    assert wrong.returncode == 1 and "rd_increment_min" in wrong.stderr
+
+
+def test_bench_policy_refuses_a_missing_harness(tmp_path):
+    result = run(["bench", "policy", "--harness", str(tmp_path / "nowhere"), "--entities", "10", "--programmes", "1",
+                  "--format", "json"], tmp_path)
+    assert result.returncode == 1 and "nowhere" in result.stderr
