@@ -33,10 +33,10 @@ TIMEOUT_MS = 10_000
 
 # What each persona sees: its role on the home page and the modules of its left menu.
 EXPECTED = {
-    "admin": ("平台管理员", "内蒙古自治区", "150000", ["主体名录", "公平竞争审查", "组织单元", "用户", "审计日志", "后台任务"]),
-    "officer_wuhai": ("科技局业务人员", "乌海市", "150300", ["主体名录", "公平竞争审查", "组织单元", "后台任务"]),
-    "reporter_haibowan": ("单位填报员", "海勃湾区", "150302", ["主体名录", "组织单元", "后台任务"]),
-    "enterprise": ("企业用户", "海勃湾区", "150302", ["主体名录", "后台任务"]),
+    "admin": ("平台管理员", "内蒙古自治区", "150000", ["规划", "逾期填报", "主体名录", "惠企政策", "已确认的政策兑现", "政策预算", "模拟测算", "公平竞争审查", "组织单元", "用户", "审计日志", "后台任务"]),
+    "officer_wuhai": ("科技局业务人员", "乌海市", "150300", ["规划", "规划填报", "逾期填报", "主体名录", "惠企政策", "已确认的政策兑现", "政策预算", "模拟测算", "公平竞争审查", "组织单元", "后台任务"]),
+    "reporter_haibowan": ("单位填报员", "海勃湾区", "150302", ["规划", "规划填报", "主体名录", "惠企政策", "已确认的政策兑现", "组织单元", "后台任务"]),
+    "enterprise": ("企业用户", "海勃湾区", "150302", ["主体名录", "惠企政策", "已确认的政策兑现", "后台任务"]),
     "expert": ("专家", "乌海市", "150300", ["后台任务"]),
 }
 
@@ -241,11 +241,11 @@ def test_switching_language(page, site):
     with page.expect_navigation():
         page.get_by_test_id("lang-en").click()
     assert page.url == site("/home/")
-    assert menu_labels(page) == ["Entity registry", "Fair competition review", "Org units", "Background tasks"]
+    assert menu_labels(page) == ["Plans", "Plan reporting", "Overdue reports", "Entity registry", "Policies and benefits", "Confirmed benefit decisions", "Policy budget", "What-if", "Fair competition review", "Org units", "Background tasks"]
     assert "Bureau officer" in page.get_by_test_id("roles").inner_text()
     with page.expect_navigation():
         page.get_by_test_id("lang-zh").click()
-    assert menu_labels(page) == ["主体名录", "公平竞争审查", "组织单元", "后台任务"]
+    assert menu_labels(page) == ["规划", "规划填报", "逾期填报", "主体名录", "惠企政策", "已确认的政策兑现", "政策预算", "模拟测算", "公平竞争审查", "组织单元", "后台任务"]
     page.get_by_test_id("lang-en").wait_for()
 
 
