@@ -53,3 +53,13 @@ def test_no_page_loads_anything_from_outside_the_platform():
     offenders = [str(p.relative_to(PACKAGE)) for p in (PACKAGE / "templates").rglob("*.html")
                  if pattern.search(p.read_text(encoding="utf-8"))]
     assert not offenders, offenders
+
+
+def test_every_model_change_has_its_migration(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kechuang.apps.accounts.models import OrgUnit
 from kechuang.apps.common.models import TrackedModel
@@ -263,7 +264,7 @@ class Round(TrackedModel):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("round status", "Closed")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rounds")
     year = models.PositiveSmallIntegerField(_("year"))
