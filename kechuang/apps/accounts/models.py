@@ -17,6 +17,21 @@ from kechuang.apps.common.models import TrackedModel
 from .roles import OWN_OBJECT_ROLES, Role, roles_granting
 
 
+def unit_scope(user, capability: str, *fields: str) -> Q | None:
+    """A Q matching rows whose org-unit field(s) lie in the user's units for a capability
+    (``fields`` name the ForeignKeys to OrgUnit, e.g. ``"org_unit"``); None means every row
+    (a superuser). An anonymous user, or one without the capability, matches nothing."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    condition = Q(pk__in=[])
+    for path in user.scope_paths(capability):
+        for field in fields:
+            condition |= Q(**{f"{field}__path__startswith": path})
+    return condition
+
+
 class OrgUnitQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None) -> OrgUnitQuerySet:
         """Units valid on a date (today by default): opened on or before, not yet closed."""

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.apps.accounts.models import OrgUnit
+from kechuang.apps.accounts.models import OrgUnit, unit_scope
 from kechuang.apps.accounts.roles import Role
 from kechuang.apps.common.models import TrackedModel
 
@@ -25,11 +25,9 @@ class EntityQuerySet(models.QuerySet):
         """Entities in the user's units; an enterprise user sees the entities it belongs to."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser:
+        condition = unit_scope(user, capability, "org_unit")
+        if condition is None:
             return self.all()
-        condition = Q(pk__in=[])
-        for path in user.scope_paths(capability):
-            condition |= Q(org_unit__path__startswith=path)
         if user.has_role(Role.ENTERPRISE):
             condition |= Q(members__user=user)
         return self.filter(condition).distinct()

@@ -19,19 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kechuang.apps.accounts.models import OrgUnit
+from kechuang.apps.accounts.models import OrgUnit, unit_scope
 from kechuang.apps.common.models import TrackedModel
-
-
-def _scope_condition(user, capability: str, *fields: str) -> Q | None:
-    """Q matching rows whose unit fields lie in the user's units; None = everything."""
-    if user.is_superuser:
-        return None
-    condition = Q(pk__in=[])
-    for path in user.scope_paths(capability):
-        for field in fields:
-            condition |= Q(**{f"{field}__path__startswith": path})
-    return condition
 
 
 class PlanLoad(models.Model):
@@ -76,7 +65,7 @@ class PlanQuerySet(models.QuerySet):
         it, lies in the user's units. A plan that names no place is the region's."""
         if not user.is_authenticated:
             return self.none()
-        condition = _scope_condition(user, capability, "org_unit", "responsibilities__org_unit")
+        condition = unit_scope(user, capability, "org_unit", "responsibilities__org_unit")
         if condition is None:
             return self.all()
         if any(path.count("/") <= 2 for path in user.scope_paths(capability)):
@@ -298,7 +287,7 @@ class UnitReportQuerySet(models.QuerySet):
         """A unit's report: seen by the unit and those above it, and by the plan's bureau."""
         if not user.is_authenticated:
             return self.none()
-        condition = _scope_condition(user, capability, "org_unit", "round__plan__org_unit")
+        condition = unit_scope(user, capability, "org_unit", "round__plan__org_unit")
         return self.all() if condition is None else self.filter(condition).distinct()
 
 
@@ -348,7 +337,7 @@ class ValueQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "plans.view_plan") -> ValueQuerySet:
         if not user.is_authenticated:
             return self.none()
-        condition = _scope_condition(user, capability, "org_unit", "indicator__plan__org_unit")
+        condition = unit_scope(user, capability, "org_unit", "indicator__plan__org_unit")
         return self.all() if condition is None else self.filter(condition).distinct()
 
     def known(self) -> ValueQuerySet:

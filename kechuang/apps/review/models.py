@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kechuang.apps.accounts.models import OrgUnit
+from kechuang.apps.accounts.models import OrgUnit, unit_scope
 from kechuang.apps.common.models import TrackedModel
 
 #: the order of levels, strongest first (as the engine's LEVELS)
@@ -26,14 +25,8 @@ LEVEL_ORDER = {"violation": 0, "suspect": 1, "note": 2}
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "review.view_document") -> DocumentQuerySet:
         """Documents drafted by the user's units and the units below them."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        condition = Q(pk__in=[])
-        for path in user.scope_paths(capability):
-            condition |= Q(org_unit__path__startswith=path)
-        return self.filter(condition)
+        condition = unit_scope(user, capability, "org_unit")
+        return self.all() if condition is None else self.filter(condition)
 
 
 class Document(TrackedModel):
