@@ -136,3 +136,16 @@ def test_assess_prints_the_assessment_of_each_entity_as_json(tmp_path):
     bad.write_text("uscc,year\n123,2024\n", encoding="utf-8")
     refused = run(["assess", "--input", str(bad), "--year", "2025"], tmp_path)
     assert refused.returncode == 1 and "统一社会信用代码" in refused.stderr
+
+
+def test_the_import_benchmark_times_an_xlsx_import_and_leaves_the_database_as_it_was(installed):
+    import sqlite3
+
+    with sqlite3.connect(installed / "kechuang.sqlite3") as db:
+        before = db.execute("select count(*) from entities_entityfact").fetchone()[0]
+    result = run(["bench", "import", "--entities", "20"], installed)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)["kechuang"]
+    assert figures["rows"] == 60 and figures["write_s"] >= 0
+    with sqlite3.connect(installed / "kechuang.sqlite3") as db:
+        assert db.execute("select count(*) from entities_entityfact").fetchone()[0] == before

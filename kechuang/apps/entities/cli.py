@@ -25,6 +25,12 @@ def register(sub, common, bench) -> None:
     source.add_argument("--input", help=_("a register file (.parquet or .csv)"))
     bench_assess.set_defaults(func=cmd_bench_assess)
 
+    bench_import = bench.add_parser("import", parents=[common],
+                                    help=_("time an .xlsx import of yearly facts into the configured database"))
+    bench_import.add_argument("--entities", type=int, default=33334,
+                              help=_("fictitious entities (3 yearly rows each); default about 100,000 rows"))
+    bench_import.set_defaults(func=cmd_bench_import)
+
 
 def cmd_assess(args) -> int:
     from kechuang.cli import EXIT_OK, EXIT_PROBLEMS, print_table
@@ -64,4 +70,52 @@ def cmd_bench_assess(args) -> int:
 
     result = bench_assess(args.harness, entities=args.entities, input_path=args.input)
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return EXIT_OK
+
+
+def cmd_bench_import(args) -> int:
+    """Generate an .xlsx of demo rows, then time reading + column-wise validation and the
+    bulk write into the configured database. The write is rolled back at the end, so the
+    database is left as it was (run it on a database that has the demo's org units)."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from django.db import connection, transaction
+    from openpyxl import Workbook
+
+    from kechuang.apps.accounts.models import OrgUnit
+    from kechuang.cli import EXIT_OK
+    from kechuang.engine.exchange import COLUMNS, read_exchange
+
+    from . import actions
+    from .demo import demo_rows
+
+    rows = demo_rows(args.entities, seed=7)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "facts.xlsx"
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("facts")
+        sheet.append([c.header for c in COLUMNS])
+        for row in rows:
+            sheet.append([row.get(c.key) for c in COLUMNS])
+        workbook.save(path)
+        started = time.perf_counter()
+        table = read_exchange(path, division_codes=set(OrgUnit.objects.values_list("code", flat=True)))
+        read_s = time.perf_counter() - started
+
+        class Rollback(Exception):
+            pass
+
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                actions.do_import_exchange(table, acting_user=None)
+                write_s = time.perf_counter() - started
+                raise Rollback
+        except Rollback:
+            pass
+    result = {"rows": len(table), "database": connection.vendor, "read_validate_s": round(read_s, 2),
+              "write_s": round(write_s, 2), "total_s": round(read_s + write_s, 2)}
+    print(json.dumps({"kechuang": result}, ensure_ascii=False, indent=2))
     return EXIT_OK
