@@ -370,7 +370,21 @@ def _requested_years(request) -> int:
         return 3
 
 
-class BudgetView(PageMixin, TemplateView):
+class BudgetInputsMixin:
+    """What the budget and what-if pages both start from: the entities of the user's
+    units, the year, the horizon, the live policies, and county names for the results."""
+
+    def budget_inputs(self):
+        entities = visible_entities(self.request.user, MANAGE)
+        year = requested_year(self.request, entities)
+        return entities, year, _requested_years(self.request), live.live_policies()
+
+    @staticmethod
+    def county_names(facts) -> dict:
+        return unit_names(facts["division_code"].to_list() if "division_code" in facts.columns else [])
+
+
+class BudgetView(BudgetInputsMixin, PageMixin, TemplateView):
     """The cost of the grants for the coming years (multi-year benefits included)."""
 
     required_capability = MANAGE
@@ -379,19 +393,16 @@ class BudgetView(PageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entities = visible_entities(self.request.user, MANAGE)
-        year = requested_year(self.request, entities)
-        n_years = _requested_years(self.request)
-        pset = live.live_policies()
+        entities, year, n_years, pset = self.budget_inputs()
         facts = registry_facts(entities, year)
         results = evaluation.budget(pset, facts, year, n_years, state=evaluation.decision_state(year, entities))
-        names = unit_names(facts["division_code"].to_list() if "division_code" in facts.columns else [])
+        names = self.county_names(facts)
         context.update(year=year, n_years=n_years, tables=_budget_tables(pset, results, names),
                        n_entities=facts.height)
         return context
 
 
-class WhatIfView(PageMixin, TemplateView):
+class WhatIfView(BudgetInputsMixin, PageMixin, TemplateView):
     """Change parameters in the page and see the budget, the gainers and the losers by county — nothing is stored."""
 
     required_capability = MANAGE
@@ -400,10 +411,7 @@ class WhatIfView(PageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entities = visible_entities(self.request.user, MANAGE)
-        year = requested_year(self.request, entities)
-        n_years = _requested_years(self.request)
-        pset = live.live_policies()
+        entities, year, n_years, pset = self.budget_inputs()
         codes = list(pset.policies)
         code = self.request.GET.get("policy") if self.request.GET.get("policy") in codes else (
             "hohhot_kjqs_2024" if "hohhot_kjqs_2024" in codes else codes[0])
@@ -429,7 +437,7 @@ class WhatIfView(PageMixin, TemplateView):
         except RuleError as exc:
             context["error"] = actions.rule_message(exc)
             return context
-        names = unit_names(facts["division_code"].to_list() if "division_code" in facts.columns else [])
+        names = self.county_names(facts)
         counties = evaluation.compare_by_county(base[0], reform[0])
         for c in counties:
             c["name"] = names.get(c["division_code"], c["division_code"] or "—")
