@@ -133,3 +133,36 @@ def article_leads() -> dict[str, str]:
     """Each article's lead-in (第八条 … 第十一条) as the engine's rule data quotes it."""
     rules = engine.load_rules()
     return {article: str(body.get("lead", "")) for article, body in rules.articles.items()}
+
+
+@dataclass
+class PolicyFileReview:
+    """The findings of one live policy file of the policies module."""
+
+    code: str
+    title: str
+    file_name: str
+    findings: list[engine.Finding]
+    error: str = ""
+
+    @property
+    def counted(self) -> int:
+        return sum(1 for f in self.findings if f.level != "note")
+
+
+def review_live_policy_files(*, known: list[str] | None = None) -> list[PolicyFileReview]:
+    """Review the benefits of every live policy file (read through the policies app's
+    public functions ``live_policies`` and ``policy_file``; nothing is written)."""
+    from kechuang.apps.policies.live import live_policies, policy_file
+
+    index = engine.OperatorIndex(known if known is not None else known_operators())
+    reviews: list[PolicyFileReview] = []
+    for code, policy in sorted(live_policies().policies.items()):
+        path = policy_file(code)
+        try:
+            findings = engine.review_policy_file(path, known_operators=index)
+        except engine.ReviewError as error:
+            reviews.append(PolicyFileReview(code, policy.title, path.name, [], error.message))
+            continue
+        reviews.append(PolicyFileReview(code, policy.title, path.name, findings))
+    return reviews

@@ -1,7 +1,9 @@
 """``kechuang review FILE`` and ``kechuang bench review``.
 
 ``kechuang review FILE [--format json|table] [--min-level note|suspect|violation]`` reviews a
-.docx, .pdf or .txt file and prints its findings: a JSON list (``clause``, ``location``,
+.docx, .pdf or .txt file — or a policy file of the policies module (``data/policies/*.yaml``:
+its benefits' words, and any benefit given to an operator named by credit code or name,
+第十条) — and prints its findings: a JSON list (``clause``, ``location``,
 ``article``, ``item``, ``level``, ``reason``, ``evidence`` and the engine's other fields) or a
 table. Exit codes: 0 when the file was reviewed — whatever it found, since findings are
 prompts for a reviewer, not a verdict; 1 when the file is refused (missing, empty, of an
@@ -22,8 +24,9 @@ def register(subparsers, common, bench_subparsers) -> None:
 
     review = subparsers.add_parser(
         "review", parents=[common],
-        help=_("review a policy document (.docx, .pdf, .txt) for fair competition and print the findings"))
-    review.add_argument("file", metavar="FILE", help=_("the document to review"))
+        help=_("review a policy document (.docx, .pdf, .txt) or a policy file (.yaml) for fair competition "
+               "and print the findings"))
+    review.add_argument("file", metavar="FILE", help=_("the document or policy file to review"))
     review.add_argument("--min-level", choices=["note", "suspect", "violation"], default="note",
                         help=_("leave out findings below this level"))
     review.set_defaults(func=cmd_review)
@@ -55,10 +58,17 @@ def cmd_review(args) -> int:
     from django.utils.translation import gettext as _
 
     from kechuang.cli import EXIT_OK, EXIT_PROBLEMS, emit
-    from kechuang.engine.review import ReviewError, findings_to_dicts, review_file
+    from kechuang.engine.review import (
+        ReviewError,
+        findings_to_dicts,
+        is_policy_file,
+        review_file,
+        review_policy_file,
+    )
 
+    review = review_policy_file if is_policy_file(args.file) else review_file
     try:
-        findings = review_file(args.file, known_operators=_register_names() or None, min_level=args.min_level)
+        findings = review(args.file, known_operators=_register_names() or None, min_level=args.min_level)
     except ReviewError as error:
         print(error.message, file=sys.stderr)
         return EXIT_PROBLEMS

@@ -7,6 +7,7 @@ app_name = "review"
 urlpatterns = [
     path("", views.DocumentListView.as_view(), name="document_list"),
     path("new/", views.DocumentCreateView.as_view(), name="document_create"),
+    path("policy-files/", views.PolicyFileFindingsView.as_view(), name="policy_files"),
     path("<int:pk>/", views.DocumentDetailView.as_view(), name="document_detail"),
     path("<int:pk>/edit/", views.DocumentEditView.as_view(), name="document_edit"),
     path("<int:pk>/revise/", views.DocumentReviseView.as_view(), name="document_revise"),

@@ -33,6 +33,7 @@ VIEW, MANAGE = "review.view_document", "review.manage_document"
 
 class DocumentListView(ObjectListView):
     required_capability = VIEW
+    template_name = "review/document_list.html"
     model = Document
     filterset_class = DocumentFilterSet
     title = gettext_lazy("Fair competition review")
@@ -293,3 +294,25 @@ class DocumentFileView(CapabilityRequiredMixin, DocumentMixin, View):
             messages.info(request, _("The text was pasted: there is no file."))
             return HttpResponseRedirect(document.get_absolute_url())
         return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file_name)
+
+
+class PolicyFileFindingsView(PageMixin, TemplateView):
+    """The findings for every live policy file of the policies module: the benefits' words,
+    and any benefit given to an operator named by credit code or name (第十条). Read only:
+    a policy file is changed in the policies module, not here."""
+
+    required_capability = VIEW
+    template_name = "review/policy_files.html"
+    title = gettext_lazy("Policy files under review")
+
+    def get_breadcrumbs(self):
+        return [(_("Fair competition review"), reverse("review:document_list")), (self.get_title(), None)]
+
+    def get_context_data(self, **kwargs):
+        from .analysis import review_live_policy_files
+
+        context = super().get_context_data(**kwargs)
+        reviews = review_live_policy_files()
+        context["reviews"] = reviews
+        context["counted"] = sum(r.counted for r in reviews)
+        return context

@@ -19,7 +19,15 @@ The rules are data (``rules.yaml`` beside this file). Pure Python: no Django.
 from __future__ import annotations
 
 from .errors import ReviewError
+from .normalise import normalise, to_simplified
 from .operators import OperatorIndex, OperatorMention, find_operators
+from .policy_files import (
+    is_policy_file,
+    named_beneficiaries,
+    review_policy_data,
+    review_policy_file,
+    review_policy_text,
+)
 from .quality import evaluate, load_annotated
 from .reviewer import (
     findings_to_dicts,
@@ -62,13 +70,20 @@ __all__ = [
     "findings_to_json",
     "findings_to_table",
     "load_annotated",
+    "is_policy_file",
     "load_rules",
+    "named_beneficiaries",
+    "normalise",
     "parse_text",
     "read_document",
     "review_benefits",
     "review_clause",
     "review_document",
     "review_file",
+    "review_policy_data",
+    "review_policy_file",
+    "review_policy_text",
     "review_text",
     "split_sentences",
+    "to_simplified",
 ]

@@ -2,9 +2,9 @@
 
 - .txt: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030 (which covers GBK and
   GB2312); binary data or anything else is refused as undecodable.
-- .docx: read with the standard library (it is a zip of XML): paragraphs in document
-  order, table cells included; each table is marked so that a 专栏 set in a table ends
-  with the table. Word's automatic numbering is not text and is not seen.
+- .docx: read with the standard library (it is a zip of XML, see ``_docx.py``): paragraphs
+  in document order with Word's automatic numbering rendered as text, text boxes and
+  table cells included; each table is marked so that a 专栏 set in a table ends with it.
 - .pdf: text layer read with pypdf, page by page; lines are joined into paragraphs (a line
   ends a paragraph when it ends a sentence or the next line starts a heading or an item).
 """
@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
+from ._docx import read_docx
 from .errors import ReviewError
 from .structure import Paragraph, paragraphs_from_text
 
@@ -41,7 +40,7 @@ def read_paragraphs(path: str | Path) -> tuple[list[Paragraph], str]:
         raise ReviewError("too_large", f"文件过大：{path.name} 超过 {MAX_BYTES // (1024 * 1024)} MB。")
     data = path.read_bytes()
     if suffix == ".docx":
-        paragraphs, kind = _docx(data, path.name), "docx"
+        paragraphs, kind = read_docx(data, path.name), "docx"
     elif suffix == ".pdf":
         paragraphs, kind = _pdf(data, path.name), "pdf"
     else:
@@ -78,58 +77,6 @@ def _looks_binary(text: str) -> bool:
         return True
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
     return controls > max(3, len(text[:20000]) // 100)
-
-
-def _docx(data: bytes, name: str) -> list[Paragraph]:
-    import io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read("word/document.xml")
-        root = ElementTree.fromstring(xml)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raise ReviewError("unreadable", f"无法读取 {name}：文件已损坏，或不是 Word（.docx）文档。") from exc
-    body = root.find(f"{_W}body")
-    paragraphs: list[Paragraph] = []
-    if body is None:
-        return paragraphs
-    tables = 0
-
-    def text_of(p: ElementTree.Element) -> str:
-        parts: list[str] = []
-
-        def walk(element: ElementTree.Element) -> None:
-            for child in element:
-                tag = child.tag
-                if tag == f"{_W}t":
-                    parts.append(child.text or "")
-                elif tag == f"{_W}tab":
-                    parts.append(" ")
-                elif tag in (f"{_W}br", f"{_W}cr"):
-                    parts.append("\n")
-                elif tag in (f"{_W}p", f"{_W}txbxContent", f"{_W}del", f"{_W}delText"):
-                    continue  # nested paragraphs (text boxes) and deleted text are not this paragraph's
-                else:
-                    walk(child)
-
-        walk(p)
-        return "".join(parts)
-
-    def visit(element: ElementTree.Element, table: int | None) -> None:
-        nonlocal tables
-        for child in element:
-            if child.tag == f"{_W}p":
-                paragraphs.append(Paragraph(text_of(child), len(paragraphs) + 1, None, table))
-            elif child.tag == f"{_W}tbl":
-                tables += 1
-                visit(child, tables if table is None else table)
-            elif child.tag in (f"{_W}sectPr",):
-                continue
-            else:
-                visit(child, table)
-
-    visit(body, None)
-    return paragraphs
 
 
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*\d+)?[-—–\s]*$")

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._read import read_paragraphs
 from .errors import ReviewError
+from .normalise import normalise
 from .operators import OperatorIndex, OperatorMention, find_operators
 from .rules import OPERATOR_TOKEN, Rule, RuleSet, load_rules
 from .structure import parse_paragraphs, parse_text
@@ -91,13 +92,15 @@ def review_clause(
     """The findings for one clause (read with its lead-in), one per article and item."""
     rules = rules or load_rules()
     index = _index(known_operators)
-    body = clause.text.translate(_MATCH_TABLE)
-    text = (clause.context.translate(_MATCH_TABLE) + body) if clause.context else body
+    # Traditional characters and bracketed pinyin are read as Simplified text (normalise.py);
+    # the clause, its words and names are quoted as the document wrote them
+    norm = normalise((clause.context or "") + clause.text, _MATCH_TABLE)
+    text = norm.text
     if not rules.trigger.search(text):
         return []  # no rule's first condition matches: nothing can fire
     mentions = find_operators(text, index)
     masked = _mask(text, mentions) if mentions else None
-    names = tuple(dict.fromkeys(m.name for m in mentions))
+    names = tuple(dict.fromkeys(norm.original_of(m.name) for m in mentions))
     only_institutions = bool(mentions) and all(m.kind == "institution" for m in mentions)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in rules.rules:
@@ -120,7 +123,7 @@ def review_clause(
     findings: list[Finding] = []
     for (article, item), entry in merged.items():
         rule = entry["rule"]
-        matched = tuple(dict.fromkeys(w for w in entry["words"] if w))
+        matched = tuple(dict.fromkeys(norm.original_of(w) for w in entry["words"] if w))
         operators_text = f"（涉及：{'、'.join(names)}）" if names else ""
         reason = rule.reason.format_map(_SafeDict(
             words=_quote(matched), operators="、".join(names) or "—", operators_text=operators_text))

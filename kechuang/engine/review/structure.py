@@ -25,14 +25,14 @@ from dataclasses import dataclass
 
 from .types import Clause, Document, Location
 
-NUM = "一二三四五六七八九十百零〇两"
+NUM = "一二三四五六七八九十百零〇两兩"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
 
 _CHAPTER = re.compile(rf"^第\s*([{NUM}\d]+)\s*(章|部分|篇)\s*(.*)$")
 _CHAPTER_LOST = re.compile(rf"^([{NUM}]*)章(?:\s+|$)(.*)$")  # 第 or the number lost
-_SECTION = re.compile(rf"^第\s*([{NUM}\d]+)\s*节\s*(.*)$")
+_SECTION = re.compile(rf"^第\s*([{NUM}\d]+)\s*[节節]\s*(.*)$")  # 節: Traditional
 _SECTION_LOST = re.compile(rf"^([{NUM}]*)节(?:\s+|$)(.*)$")
-_BOX = re.compile(rf"^(专栏\s*[\d{NUM}]+)\s*[:：、.．]?\s*(.*)$")
+_BOX = re.compile(rf"^((?:专栏|專欄)\s*[\d{NUM}]+)\s*[:：、.．]?\s*(.*)$")
 _TOC = re.compile(rf"^(?:第?\s*[{NUM}\d]*\s*([章节]))?\s*(\S.*?)\s+(\d{{1,3}})$")
 
 # (level, pattern, how the marker is written in a location); levels >= 5 end with the paragraph
