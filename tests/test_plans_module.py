@@ -427,3 +427,261 @@ def test_the_command_line(tmp_path):
     bench = run(["bench", "plans", "--plans", "2", "--indicators", "3", "--years", "4", "--units", "3"], data_dir)
     assert bench.returncode == 0, bench.stderr
     assert "evaluate_many" in json.loads(bench.stdout)["seconds"]
+
+
+# --- quarterly rounds -------------------------------------------------------------------
+
+QUARTERLY_INDICATOR = """\
+  - code: contracts
+    name: "技术合同成交额"
+    unit: "亿元"
+    chapter: "1"
+    lead_unit: "海勃湾区"
+    baseline: {year: 2020, value: 1}
+    targets:
+      - {year: 2025, value: 2}
+    measure: {method: reported, frequency: quarter, basis: ytd, temporal: flow, aggregation: sum}
+    quote: "技术合同成交额达到2亿元"
+"""
+
+
+def _quarterly_plan(people, tmp_path):
+    """The sample plan plus a flow indicator reported each quarter, year to date (1–n季度累计)."""
+    folder = write_sample_folder(tmp_path / "plans", code="quarterly-150300")
+    path = folder / "quarterly-150300.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("tasks:\n", QUARTERLY_INDICATOR + "tasks:\n", 1),
+                    encoding="utf-8")
+    actions.do_load_plans(folder, acting_user=people.admin)
+    return Plan.objects.get(code="quarterly-150300")
+
+
+def test_a_quarter_round_end_to_end(people, login, tmp_path):
+    from kechuang.apps.plans.models import Round
+
+    plan = _quarterly_plan(people, tmp_path)
+    contracts = plan.indicators.get(code="contracts")
+    assert (contracts.frequency, contracts.basis) == ("quarter", "ytd")
+    assert plan.indicators.get(code="platforms").basis == ""  # an annual indicator has no quarterly basis
+
+    # the bureau opens the second quarter of 2024 on the page; a reporter may not
+    form = {"year": "2024", "quarter": "2", "deadline": "2024-07-15"}
+    assert login(people.reporter_haibowan).post(f"/plans/{plan.pk}/rounds/new/", form).status_code in (403, 404)
+    assert login(people.officer_wuhai).post(f"/plans/{plan.pk}/rounds/new/", form).status_code == 302
+    round_ = Round.objects.get(plan=plan, year=2024, quarter=2)
+    assert round_.period == "2024Q2" and round_.period_label == "2024年第2季度"
+
+    # only the quarterly indicator is reported in a quarter round, as year to date
+    report = _report_in(round_, "150302")
+    assert [line.key for line in value_lines(report)] == ["contracts@150300"]
+    reporter = login(people.reporter_haibowan)
+    page = reporter.get(f"/plans/reports/{report.pk}/").content.decode()
+    assert 'data-testid="basis"' in page and "技术合同成交额" in page and "全社会研发经费投入" not in page
+    response = reporter.post(f"/plans/reports/{report.pk}/", {
+        "value__contracts@150300": "0.9", "note__contracts@150300": "技术合同登记台账1-6月", "submit": "1"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "submitted"
+    known = datetime.datetime(2024, 7, 20, 10, tzinfo=datetime.UTC)
+    actions.do_approve_report(report, acting_user=people.officer_wuhai, at=known)
+    value = Value.objects.get(report=report)
+    assert (value.year, value.quarter, value.value) == (2024, 2, 0.9)
+
+    # evaluation at a quarter date: the year-to-date value and what the schedule expects by then
+    def contracts_on(day):
+        result = evaluate_plan(plan, day)
+        return next(i for i in result["indicators"] if i["code"] == "contracts")
+
+    assert "ytd" not in contracts_on(datetime.date(2024, 7, 10))  # not yet known then
+    item = contracts_on(datetime.date(2024, 7, 31))
+    assert item["ytd"]["year"] == 2024 and item["ytd"]["quarter"] == 2 and item["ytd"]["value"] == 0.9
+    assert item["ytd"]["typical_share"] == 0.5  # no past years: 2 quarters of 4
+    assert item["ytd"]["expected"] is not None and item["ytd"]["expected"] > 0
+    page = login(people.officer_wuhai).get(f"/plans/{plan.pk}/evaluation/?as_of=2024-07-31").content.decode()
+    assert 'data-testid="ytd"' in page
+
+    # overdue: the other county owes its task progress for the quarter after the deadline
+    overdue = login(people.officer_wuhai).get("/plans/overdue/").content.decode()
+    rows = [r for r in overdue.split("<tr>") if "2024年第2季度" in r]
+    assert any("海南区" in r for r in rows)
+    assert not any("海勃湾区" in r for r in rows)  # the reporter's approved report is not overdue
+    assert _report_in(round_, "150303").overdue and not report.overdue
+
+
+def _report_in(round_, code):
+    return UnitReport.objects.get(round=round_, org_unit__code=code)
+
+
+# --- revision requests --------------------------------------------------------------------
+
+
+def test_a_unit_requests_a_revision_of_approved_data_and_the_bureau_decides(people, login):
+    from kechuang.apps.plans.models import RevisionRequest
+
+    plan = sample_plan()
+    report = _report(plan, "150302")
+    _fill(report, people.reporter_haibowan, value=12.0)
+    actions.do_submit_report(report, acting_user=people.reporter_haibowan)
+    approved_at = timezone.now()
+    report = actions.do_approve_report(report, acting_user=people.officer_wuhai, at=approved_at)
+    platforms = Value.objects.get(report=report, series="sample-150300/platforms")
+
+    # another unit's reporter cannot ask; an expert cannot; a reason is required
+    with pytest.raises(ValidationError):
+        actions.do_request_revision(platforms, reason="x", acting_user=people.officer_hohhot)
+    assert login(people.officer_hohhot).get(f"/plans/values/{platforms.pk}/request-revision/").status_code == 404
+    assert login(people.expert).get(f"/plans/values/{platforms.pk}/request-revision/").status_code in (403, 404)
+    reporter = login(people.reporter_haibowan)
+    reporter.post(f"/plans/values/{platforms.pk}/request-revision/", {"reason": ""})
+    assert not RevisionRequest.objects.exists()
+
+    # the reporter sees the link on its approved report and asks with a reason
+    page = reporter.get(f"/plans/reports/{report.pk}/").content.decode()
+    assert f"/plans/values/{platforms.pk}/request-revision/" in page
+    response = reporter.post(f"/plans/values/{platforms.pk}/request-revision/", {"reason": "台账漏记2家平台"})
+    request = RevisionRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/plans/revisions/{request.pk}/"
+    assert request.status == "pending" and request.requested_by == people.reporter_haibowan
+    assert request.value == platforms and request.reason == "台账漏记2家平台"
+    with pytest.raises(ValidationError):  # one open request per value
+        actions.do_request_revision(platforms, reason="again", acting_user=people.reporter_haibowan)
+    # still locked while pending: the unit cannot re-enter or decide
+    with pytest.raises(ValidationError):
+        actions.do_enter_revision(request, new_value=14, source_note="台账", acting_user=people.reporter_haibowan)
+    with pytest.raises(ValidationError):
+        actions.do_decide_revision(request, approve=True, acting_user=people.reporter_haibowan)
+    assert reporter.post(f"/plans/revisions/{request.pk}/", {"decision": "approve"}).status_code == 404
+    request.refresh_from_db()
+    assert request.status == "pending"
+    # the other city's bureau sees nothing of it
+    assert login(people.officer_hohhot).get(f"/plans/revisions/{request.pk}/").status_code == 404
+
+    # the bureau approves: the value opens for re-entry by the unit
+    officer = login(people.officer_wuhai)
+    assert "台账漏记2家平台" in officer.get(f"/plans/reports/{report.pk}/").content.decode()
+    officer.post(f"/plans/revisions/{request.pk}/", {"decision": "approve", "note": "同意"})
+    request.refresh_from_db()
+    assert request.status == "approved" and request.decided_by == people.officer_wuhai and request.decided_at
+    reporter = login(people.reporter_haibowan)
+    reporter.post(f"/plans/revisions/{request.pk}/", {"decision": "enter", "value": "14", "source_note": ""})
+    assert Value.objects.filter(series="sample-150300/platforms").count() == 1  # a source is required
+    reporter.post(f"/plans/revisions/{request.pk}/", {"decision": "enter", "value": "14",
+                                                      "source_note": "市科技局台账（更正）"})
+    request.refresh_from_db()
+    rows = list(Value.objects.filter(series="sample-150300/platforms").order_by("known_at", "pk"))
+    assert [r.value for r in rows] == [12, 14]  # the old value is kept
+    revised = rows[-1]
+    assert request.status == "done" and request.revised == revised
+    assert revised.kind == "revision" and revised.supersedes == platforms and revised.reason == "台账漏记2家平台"
+    assert revised.entered_by == people.reporter_haibowan
+    assert revised.provenance["approved_by"] == people.officer_wuhai.username
+    with pytest.raises(ValidationError):  # the reopening is used once
+        actions.do_enter_revision(request, new_value=15, source_note="x", acting_user=people.reporter_haibowan)
+
+    # as of the approval the old value, now the new one; the history says who and why
+    def latest(day):
+        return next(i for i in evaluate_plan(plan, day)["indicators"] if i["code"] == "platforms")["latest"]["value"]
+
+    assert latest(timezone.localdate()) == 14
+    history = login(people.officer_wuhai).get(f"/plans/indicators/{platforms.indicator_id}/").content.decode()
+    assert "台账漏记2家平台" in history
+    verbs = list(AuditEntry.objects.filter(verb__startswith="plans.revisionrequest").values_list("verb", flat=True))
+    assert sorted(verbs) == ["plans.revisionrequest.approve", "plans.revisionrequest.create"]
+    assert AuditEntry.objects.filter(verb="plans.value.revise", actor=people.reporter_haibowan).exists()
+
+
+def test_the_bureau_refuses_a_revision_with_a_reason(people, login):
+    from kechuang.apps.plans.models import RevisionRequest
+
+    plan = _approved_sample(people)
+    report = _report(plan, "150302")
+    value = Value.objects.filter(report=report).first()
+    request = actions.do_request_revision(value, reason="数据有误", acting_user=people.reporter_haibowan)
+    officer = login(people.officer_wuhai)
+    officer.post(f"/plans/revisions/{request.pk}/", {"decision": "refuse", "note": ""})
+    request.refresh_from_db()
+    assert request.status == "pending"  # a refusal needs a note
+    officer.post(f"/plans/revisions/{request.pk}/", {"decision": "refuse", "note": "与统计年报一致，无需更正"})
+    request.refresh_from_db()
+    assert request.status == "refused" and request.decision_note == "与统计年报一致，无需更正"
+    with pytest.raises(ValidationError):
+        actions.do_enter_revision(request, new_value=9, source_note="x", acting_user=people.reporter_haibowan)
+    assert Value.objects.filter(series=value.series, org_unit=value.org_unit).count() == 1
+    assert AuditEntry.objects.filter(verb="plans.revisionrequest.refuse").count() == 1
+    # refused, the unit may ask again
+    again = actions.do_request_revision(value, reason="补充材料后再次申请", acting_user=people.reporter_haibowan)
+    assert again.status == "pending" and RevisionRequest.objects.count() == 2
+    # a value not yet approved cannot be reopened on request
+    draft = sample_plan().rounds.get(year=2024).reports.get(org_unit__code="150303")
+    actions.do_save_report(draft, acting_user=people.officer_wuhai,
+                           values=[actions.LineInput(line.key, 1.0, "x") for line in value_lines(draft)])
+    with pytest.raises(ValidationError):
+        actions.do_request_revision(Value.objects.filter(report=draft).first(), reason="x",
+                                    acting_user=people.officer_wuhai)
+
+
+def test_the_annual_report_charts_and_the_units_behind_lagging_indicators(people, login):
+    import docx
+    import pypdf
+    from PIL import Image
+
+    plan = sample_plan()
+    entries = {"150302": {"platforms@150300": 2.0, "rd-spending@150302": 1.0},  # part target 4: behind
+               "150303": {"rd-spending@150303": 1.9},  # part target 2: nearly there
+               "150300D001": {"rd-spending@150300": 2.9}}  # the city, below its 2020 baseline of 3
+    for code, values in entries.items():
+        report = _report(plan, code)
+        actions.do_save_report(report, acting_user=None,
+                               values=[actions.LineInput(k, v, "统计年报") for k, v in values.items()])
+        actions.do_submit_report(report, acting_user=None)
+        actions.do_approve_report(report, acting_user=people.officer_wuhai)
+    # the counties' 2020 figures, from the statistical yearbook, give their parts a baseline
+    rd = plan.indicators.get(code="rd-spending")
+    known = timezone.now() - datetime.timedelta(days=400)
+    actions.do_import_values([actions.ValueRow(rd, people.units[code], 2020, 1.0, known) for code in ("150302", "150303")],
+                             kind=Value.Kind.REPORTED, acting_user=people.admin)
+    response = login(people.officer_wuhai).get(f"/plans/{plan.pk}/report.docx?year=2024")
+    document = docx.Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    result = evaluate_plan(plan, timezone.localdate(), max_year=2024)
+    lagging = [i for i in result["indicators"] if i["status"] in ("lagging", "deteriorating", "accelerate")]
+    assert {i["code"] for i in lagging} == {"platforms", "rd-spending"}
+    # the lagging indicators, their lead units and the units behind on their parts
+    section = text.split("三、滞后指标及责任单位", 1)[1].split("四、", 1)[0]
+    assert "科技创新平台数量" in section and "牵头单位：海勃湾区" in section
+    assert "全社会研发经费投入" in section and "牵头单位：乌海市科学技术局" in section
+    assert "分解目标进度落后的单位：海勃湾区" in section and "海南区" not in section.split("落后的单位")[1]
+    # the charts: the status overview, then one trend per lagging indicator, all PNG at text width
+    images = [rel.target_part.blob for rel in document.part.rels.values() if "image" in rel.reltype]
+    assert len(images) == 1 + len(lagging) == len(document.inline_shapes)
+    for blob in images:
+        picture = Image.open(io.BytesIO(blob))
+        assert picture.format == "PNG" and picture.size[0] >= 1200
+    assert all(round(shape.width.mm) == 150 for shape in document.inline_shapes)
+    assert "图1 指标状态分布" in text
+    assert "图2 全社会研发经费投入实际值与目标路径" in text and "图3 科技创新平台数量实际值与目标路径" in text
+    # the same images in the PDF
+    response = login(people.officer_wuhai).get(f"/plans/{plan.pk}/report.pdf?year=2024")
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    assert sum(len(page.images) for page in reader.pages) == len(images)
+    pdf_text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    assert "分解目标进度落后的单位：海勃湾区" in pdf_text and "图3" in pdf_text
+
+
+def test_the_report_charts_draw_chinese_text_with_the_vendored_font():
+    from PIL import Image
+
+    from kechuang.apps.plans import charts
+
+    f = charts.fonts()
+    assert f.file_for("滞").name != f.file_for("A").name  # the subsets are picked per character
+    assert all(path.exists() for _low, _high, path in f.ranges)
+    blank = charts.trend_chart({"name": "x", "unit": "", "years": [], "values": [], "path": []})
+    drawn = charts.trend_chart({"name": "技术合同成交额", "unit": "亿元", "years": [2023, 2024, 2025],
+                                "values": [1.0, 1.2, None], "path": [1.0, 1.5, 2.0], "target": 2.0,
+                                "target_year": 2025, "colour": "#dc3545"})
+    image = Image.open(io.BytesIO(drawn)).convert("L")
+    title = image.crop((0, 0, image.width, 100 * charts.SCALE))
+    assert title.getextrema()[0] < 100  # the Chinese title is inked, not blank
+    assert len(drawn) > len(blank)
+    bars = Image.open(io.BytesIO(charts.status_chart([("滞后", 2, "red"), ("无数据", 0, "grey")]))).convert("RGB")
+    assert (220, 53, 69) in {bars.getpixel((x, 80 * charts.SCALE)) for x in range(0, bars.width, 4)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from .evaluation import restricted_codes
-from .models import Indicator, Plan, Round, UnitReport, Value
+from .models import Indicator, Plan, RevisionRequest, Round, UnitReport, Value
 
 
 def access_plan(user, pk, capability: str = "plans.view_plan") -> Plan:
@@ -56,3 +56,25 @@ def access_value(user, pk, capability: str = "plans.view_plan") -> Value:
                 .select_related("indicator", "indicator__plan", "org_unit").get(pk=pk))
     except (Value.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_revision(user, pk, capability: str = "plans.view_plan") -> RevisionRequest:
+    try:
+        return (RevisionRequest.objects.visible_to(user, capability)
+                .select_related("report", "report__round", "report__round__plan", "report__org_unit",
+                                "value", "value__indicator", "value__org_unit", "requested_by", "decided_by",
+                                "revised").get(pk=pk))
+    except (RevisionRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_reported_value(user, pk, capability: str = "plans.report") -> Value:
+    """A value a unit reported, reached through its report: a county reports its city's
+    value for the lines it leads, so the report's unit, not the value's, decides."""
+    try:
+        value = Value.objects.select_related("indicator", "indicator__plan", "org_unit", "report").get(
+            pk=pk, report__isnull=False)
+    except (Value.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    value.report = access_report(user, value.report_id, capability)
+    return value

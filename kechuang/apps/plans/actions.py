@@ -29,6 +29,7 @@ from .models import (
     Plan,
     PlanLoad,
     Responsibility,
+    RevisionRequest,
     Round,
     Target,
     Task,
@@ -164,6 +165,7 @@ def _write_plan(plan: engine.Plan, text: str, load: PlanLoad, entries, units, ac
                   "kind": ind.kind, "value_type": ind.value_type, "chapter": ind.chapter or "",
                   "chapter_title": chapters.get(ind.chapter or "", ""), "method": ind.measure.method,
                   "computation": ind.measure.computation or "", "frequency": ind.measure.frequency,
+                  "basis": (ind.measure.basis or "") if ind.measure.frequency == "quarter" else "",
                   "lead_unit": units.get(plan.unit_code(lead_name) or ""), "lead_name": lead_name,
                   "baseline_year": ind.baseline.year, "baseline_value": ind.baseline.value, "quote": ind.quote or ""}
         indicator = existing.get(ind.code)
@@ -453,6 +455,96 @@ def do_revise_value(value: Value, *, new_value: float, reason: str, acting_user,
         else None, known_at=at or timezone.now(), reason=reason, supersedes=latest or value)
     record("plans.value.revise", revised, actor=acting_user, unit=value.org_unit, note=reason,
            before=snapshot(latest or value, ["value", "known_at", "kind"]),
+           after=snapshot(revised, ["value", "known_at", "kind", "supersedes"]))
+    return revised
+
+
+def _latest_known(value: Value) -> Value:
+    """The value now in force for the same series, unit and period (the last known row)."""
+    return (Value.objects.known().filter(series=value.series, org_unit=value.org_unit, year=value.year,
+                                         quarter=value.quarter).order_by("-known_at", "-pk").first() or value)
+
+
+@transaction.atomic
+def do_request_revision(value: Value, *, reason: str, acting_user) -> RevisionRequest:
+    """A unit asks the bureau to reopen a value of its approved (locked) report.
+
+    Only the unit that reported the value (or a unit above it) with ``plans.report`` may
+    ask; one open request per value at a time. Verb ``plans.revisionrequest.create``."""
+    report = value.report
+    if report is None:
+        raise ValidationError(_("Only a value reported by a unit can be reopened on request."))
+    _require(acting_user, "plans.report", report.org_unit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the value must be corrected.")})
+    if value.known_at is None or report.status != UnitReport.Status.APPROVED:
+        raise ValidationError(_("The value is not approved yet; the unit can still change it in its report."))
+    if RevisionRequest.objects.filter(value__series=value.series, value__org_unit=value.org_unit,
+                                      value__year=value.year, value__quarter=value.quarter,
+                                      status__in=[RevisionRequest.Status.PENDING,
+                                                  RevisionRequest.Status.APPROVED]).exists():
+        raise ValidationError(_("A revision of this value is already requested."))
+    request = RevisionRequest.objects.create(
+        value=_latest_known(value), report=report, reason=reason,
+        requested_by=acting_user if getattr(acting_user, "pk", None) else None)
+    record("plans.revisionrequest.create", request, actor=acting_user, unit=report.org_unit, note=reason,
+           after=snapshot(request, ["value", "status", "reason"]))
+    return request
+
+
+@transaction.atomic
+def do_decide_revision(request: RevisionRequest, *, approve: bool, acting_user, note: str = "") -> RevisionRequest:
+    """The plan's bureau approves a revision request (the value opens for re-entry by the
+    unit) or refuses it (a note is required). Verbs ``plans.revisionrequest.approve`` and
+    ``plans.revisionrequest.refuse``."""
+    request = (RevisionRequest.objects.select_for_update(of=("self",))
+               .select_related("report__round__plan", "report__org_unit").get(pk=request.pk))
+    plan = request.report.round.plan
+    _require(acting_user, "plans.manage_plan", plan.org_unit, plan.owner_unit)
+    if request.status != RevisionRequest.Status.PENDING:
+        raise ValidationError(_("This request is already decided."))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Say why the revision is refused.")})
+    request.status = RevisionRequest.Status.APPROVED if approve else RevisionRequest.Status.REFUSED
+    request.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save()
+    record(f"plans.revisionrequest.{'approve' if approve else 'refuse'}", request, actor=acting_user,
+           unit=request.report.org_unit, note=note, after=snapshot(request, ["status", "decision_note"]))
+    return request
+
+
+@transaction.atomic
+def do_enter_revision(request: RevisionRequest, *, new_value: float, source_note: str, acting_user,
+                      at: datetime.datetime | None = None) -> Value:
+    """The unit re-enters the value the bureau reopened: a new row (kind ``revision``) that
+    supersedes the one in force, with the request's reason; the old row stays, so any
+    evaluation as of an earlier date is unchanged. Verb ``plans.value.revise``."""
+    request = (RevisionRequest.objects.select_for_update(of=("self",))
+               .select_related("report__org_unit", "value__indicator", "value__org_unit").get(pk=request.pk))
+    _require(acting_user, "plans.report", request.report.org_unit)
+    if request.status != RevisionRequest.Status.APPROVED:
+        raise ValidationError(_("The bureau has not reopened this value."))
+    source_note = (source_note or "").strip()
+    if not source_note:
+        raise ValidationError({"source_note": _("Say where the value comes from.")})
+    old = request.value
+    latest = _latest_known(old)
+    revised = Value.objects.create(
+        series=old.series, indicator=old.indicator, org_unit=old.org_unit, year=old.year, quarter=old.quarter,
+        value=float(new_value), source_note=source_note[:300], kind=Value.Kind.REVISION, report=request.report,
+        entered_by=acting_user if getattr(acting_user, "pk", None) else None, known_at=at or timezone.now(),
+        reason=request.reason, supersedes=latest,
+        provenance={"revision_request": request.pk, "approved_by": request.decided_by.username
+                    if request.decided_by else None})
+    request.status = RevisionRequest.Status.DONE
+    request.revised = revised
+    request.save(update_fields=["status", "revised"])
+    record("plans.value.revise", revised, actor=acting_user, unit=old.org_unit, note=request.reason,
+           before=snapshot(latest, ["value", "known_at", "kind"]),
            after=snapshot(revised, ["value", "known_at", "kind", "supersedes"]))
     return revised
 

@@ -5,7 +5,9 @@ The report follows GB/T 9704-2012 (党政机关公文格式) as far as fonts all
 37/35/28/26 mm, title in 小标宋 二号, body in 仿宋_GB2312 三号 with fixed 28.95 pt lines,
 headings in 黑体; each font is named with its fallbacks (the reader's machine picks the
 first it has). The PDF uses reportlab's built-in CID font STSong-Light, so no font file is
-needed. No chart library is installed, so the report is table-based.
+needed. Charts (the status overview, and each lagging indicator's trend against its
+target path) are PNG images drawn on the server by :mod:`.charts` with the vendored Noto
+Sans SC font, the same images in both files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from django.utils import timezone
 
 from kechuang.engine.indicators import LABELS_ZH
 
-from .evaluation import evaluate_for, evaluate_plan, restrict, user_units
+from . import charts
+from .evaluation import (
+    chart_series,
+    evaluate_for,
+    evaluate_plan,
+    restrict,
+    user_units,
+)
 from .models import Plan, TaskReport, UnitReport, Value
 
 STATE_ZH = {"not_started": "未开始", "in_progress": "推进中", "done": "已完成", "delayed": "滞后"}
@@ -56,7 +65,7 @@ def report_data(plan: Plan, year: int, as_of: datetime.date | None = None, user=
     rows = []
     for item in result["indicators"]:
         rows.append({
-            "name": item["name"], "unit": item["unit"], "lead": item["lead_unit"] or "—",
+            "code": item["code"], "name": item["name"], "unit": item["unit"], "lead": item["lead_unit"] or "—",
             "baseline": _num(item["baseline"]["value"], item["unit"]) + (f"（{item['baseline']['year']}）"
                                                                          if item["baseline"]["year"] else ""),
             "target": _target_text(item),
@@ -81,7 +90,27 @@ def report_data(plan: Plan, year: int, as_of: datetime.date | None = None, user=
     demo = Value.objects.filter(series__in=plan.indicators.values("series"), kind=Value.Kind.DEMO).exists()
     return {"plan": plan, "year": year, "as_of": as_of, "rows": rows, "lagging": lagging, "tasks": tasks,
             "counts": counts, "units": result["rollups"]["units"], "demo": demo,
-            "title": f"{plan.title}{year}年度实施情况评估报告"}
+            "title": f"{plan.title}{year}年度实施情况评估报告",
+            "series": {c["code"]: c for c in chart_series(plan, {"indicators": [
+                i for i in result["indicators"] if i["code"] in {r["code"] for r in lagging}]}, max_year=year)}}
+
+
+STATUS_ORDER = ["achieved", "on_track", "accelerate", "lagging", "deteriorating", "no_data"]
+
+
+def report_images(data: dict) -> dict[str, Any]:
+    """The report's charts as PNG bytes: ``status`` (the overview) and ``trends`` (the
+    code of each lagging indicator → its trend against the target path)."""
+    from kechuang.engine.indicators import COLOURS
+
+    counts = data["counts"]
+    status = charts.status_chart([(LABELS_ZH[s], counts.get(s, 0), COLOURS[s]) for s in STATUS_ORDER])
+    trends = {}
+    for row in data["lagging"]:
+        series = data["series"].get(row["code"])
+        if series is not None:
+            trends[row["code"]] = charts.trend_chart(series, f"{row['name']}（{row['unit']}）：实际值与目标路径")
+    return {"status": status, "trends": trends}
 
 
 def _summary_sentence(data: dict) -> str:
@@ -200,6 +229,16 @@ def _table(doc, header: list[str], rows: list[list[str]], widths_cm: list[float]
     return table
 
 
+def _picture(doc, png: bytes, caption: str) -> None:
+    """A chart centred across the text width (154 mm), its caption below in 楷体."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    doc.add_picture(io.BytesIO(png), width=Mm(150))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(doc, caption, KAI_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+
+
 def word_report(plan: Plan, year: int, as_of: datetime.date | None = None, user=None) -> bytes:
     """The annual evaluation report as a .docx laid out like an official document."""
     from docx import Document
@@ -220,15 +259,21 @@ def word_report(plan: Plan, year: int, as_of: datetime.date | None = None, user=
         _paragraph(doc, "（本报告含演示数据，仅供演示。）", KAI_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _paragraph(doc, "一、总体情况", HEADING_FONT, 16)
     _paragraph(doc, _summary_sentence(data))
+    images = report_images(data)
+    _picture(doc, images["status"], "图1 指标状态分布")
     _paragraph(doc, "二、指标完成情况", HEADING_FONT, 16)
     _table(doc, ["指标", "牵头单位", "基期", "目标", "最新", "完成率", "状态"],
            [[r["name"], r["lead"], r["baseline"], r["target"], r["latest"], r["achievement"], r["status_label"]]
             for r in data["rows"]], [4.2, 2.4, 1.8, 2.4, 1.8, 1.4, 1.4])
     _paragraph(doc, "三、滞后指标及责任单位", HEADING_FONT, 16)
     if data["lagging"]:
+        figure = 1
         for n, r in enumerate(data["lagging"], start=1):
             _paragraph(doc, f"（{n}）{r['name']}（{r['status_label']}，牵头单位：{r['lead']}）", KAI_FONT, 16)
             _paragraph(doc, r["explanation"])
+            if r["code"] in images["trends"]:
+                figure += 1
+                _picture(doc, images["trends"][r["code"]], f"图{figure} {r['name']}实际值与目标路径")
             behind = [p for p in r["parts"] if p["status"] in ("lagging", "deteriorating", "accelerate")]
             if behind:
                 _paragraph(doc, "分解目标进度落后的单位：" + "、".join(
@@ -261,7 +306,7 @@ def pdf_report(plan: Plan, year: int, as_of: datetime.date | None = None, user=N
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     font = "STSong-Light"
@@ -279,19 +324,37 @@ def pdf_report(plan: Plan, year: int, as_of: datetime.date | None = None, user=N
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return t
 
+    images = report_images(data)
+    caption = ParagraphStyle("caption", fontName=font, fontSize=12, leading=18, alignment=1, spaceAfter=6)
+
+    def picture(png: bytes, text: str) -> list:
+        from PIL import Image as PILImage
+
+        width, height = PILImage.open(io.BytesIO(png)).size
+        return [Image(io.BytesIO(png), width=150 * mm, height=150 * mm * height / width), Paragraph(text, caption)]
+
     story = [Paragraph(data["title"], title)]
     if data["demo"]:
         story.append(Paragraph("（本报告含演示数据，仅供演示。）", body))
     story += [Paragraph("一、总体情况", heading), Paragraph(_summary_sentence(data), body),
+              *picture(images["status"], "图1 指标状态分布"),
               Paragraph("二、指标完成情况", heading),
               table(["指标", "牵头单位", "基期", "目标", "最新", "完成率", "状态"],
                     [[r["name"], r["lead"], r["baseline"], r["target"], r["latest"], r["achievement"],
                       r["status_label"]] for r in data["rows"]], [42, 24, 18, 26, 18, 14, 14]),
               Paragraph("三、滞后指标及责任单位", heading)]
     if data["lagging"]:
+        figure = 1
         for n, r in enumerate(data["lagging"], start=1):
             story.append(Paragraph(f"（{n}）{r['name']}（{r['status_label']}，牵头单位：{r['lead']}）", body))
             story.append(Paragraph(r["explanation"], body))
+            behind = [p for p in r["parts"] if p["status"] in ("lagging", "deteriorating", "accelerate")]
+            if behind:
+                story.append(Paragraph("分解目标进度落后的单位：" + "、".join(
+                    f"{p['unit']}（完成率{_pct(p['achievement'])}）" for p in behind) + "。", body))
+            if r["code"] in images["trends"]:
+                figure += 1
+                story += picture(images["trends"][r["code"]], f"图{figure} {r['name']}实际值与目标路径")
     else:
         story.append(Paragraph("无滞后指标。", body))
     story += [Paragraph("四、重点任务推进情况", heading),

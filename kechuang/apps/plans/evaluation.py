@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from typing import Any
 
 from django.utils import timezone
 
-from kechuang.engine.indicators import evaluate, rollup
+from kechuang.engine.indicators import LABELS_ZH, evaluate, rollup
 
 from .definitions import engine_plan
 from .models import Plan, TaskReport, UnitReport, Value
@@ -95,3 +96,59 @@ def parse_date(text: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+CHART_COLOURS = {"green": "#198754", "yellow": "#ffc107", "red": "#dc3545", "grey": "#adb5bd"}
+
+
+def chart_series(plan: Plan, result: dict, unit_code: str | None = None, label=None,
+                 max_year: int | None = None) -> list[dict]:
+    """Per indicator of ``result``: the known annual values of the place (or ``unit_code``)
+    and the target path (linear, geometric for money), as the dashboard and the report's
+    charts draw them. ``label`` names a status (default: the engine's Chinese label). A
+    year's annual value is drawn; without one, its latest quarter (year to date)."""
+    label = label or (lambda status: LABELS_ZH[status])
+    place = unit_code or (plan.org_unit.code if plan.org_unit else plan.code)
+    codes = {i["code"] for i in result["indicators"]}
+    indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
+    series = {i.series for i in indicators.values()}
+    known: dict[str, dict[int, float]] = defaultdict(dict)
+    annual: set[tuple[str, int]] = set()
+    rows = Value.objects.known().filter(series__in=series, org_unit__code=place)
+    if max_year is not None:
+        rows = rows.filter(year__lte=max_year)
+    for v in rows.order_by("year", "quarter", "known_at"):
+        if v.quarter == 0:
+            annual.add((v.series, v.year))
+        elif (v.series, v.year) in annual:
+            continue
+        known[v.series][v.year] = v.value
+    charts = []
+    for item in result["indicators"]:
+        ind = indicators[item["code"]]
+        values = known.get(ind.series, {})
+        factor = 1.0
+        if ind.report_unit and ind.report_unit != ind.unit:
+            from kechuang.engine.plans import unit_factor
+
+            a, b = unit_factor(ind.report_unit), unit_factor(ind.unit)
+            factor = a[1] / b[1] if a and b and a[0] == b[0] else 1.0
+        b_year, b_value = item["baseline"]["year"], item["baseline"]["value"]
+        t_year, t_value = item["target"]["year"], item["target"]["value"]
+        years = sorted(set(values) | {y for y in (b_year, t_year) if y})
+        if years:
+            years = list(range(years[0], years[-1] + 1))
+        path = []
+        if None not in (b_year, b_value, t_year, t_value) and t_year != b_year and item["target"]["rule"] != "cumulative":
+            for y in years:
+                e = (y - b_year) / (t_year - b_year)
+                if 0 <= e <= 1:
+                    geometric = ind.unit in ("亿元", "万元", "元") and b_value > 0 and t_value > 0
+                    path.append(round(b_value * (t_value / b_value) ** e if geometric else b_value + (t_value - b_value) * e, 4))
+                else:
+                    path.append(None)
+        charts.append({"code": item["code"], "name": item["name"], "unit": item["unit"], "years": years,
+                       "values": [round(values[y] * factor, 4) if y in values else None for y in years],
+                       "path": path, "colour": CHART_COLOURS[item["colour"]], "status": label(item["status"]),
+                       "target": t_value, "target_year": t_year})
+    return charts

@@ -45,3 +45,18 @@ class OverrideForm(StyledFormMixin, forms.Form):
 
 class UploadForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label=_("Filled template (.xlsx)"))
+
+
+class RevisionRequestForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Why must the approved value be corrected?"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RevisionDecisionForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(label=_("Note (required to refuse)"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RevisionEntryForm(StyledFormMixin, forms.Form):
+    value = forms.FloatField(label=_("Corrected value"))
+    source_note = forms.CharField(label=_("Source"), max_length=300)

@@ -156,6 +156,8 @@ class Indicator(models.Model):
     method = models.CharField(_("method"), max_length=10, default="reported")
     computation = models.CharField(_("computation"), max_length=80, blank=True)
     frequency = models.CharField(_("frequency"), max_length=10, default="year")
+    # quarterly reports: "ytd" (1–n季度累计, year to date) or "quarter" (当季, the quarter alone)
+    basis = models.CharField(_("quarterly basis"), max_length=10, blank=True)
     lead_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     lead_name = models.CharField(_("lead unit as written"), max_length=200, blank=True)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
@@ -413,3 +415,53 @@ class TaskReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.state} {self.percent}%"
+
+
+class RevisionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "plans.view_plan") -> RevisionRequestQuerySet:
+        """Seen by the requesting unit and those above it, and by the plan's bureau."""
+        if not user.is_authenticated:
+            return self.none()
+        condition = unit_scope(user, capability, "report__org_unit", "value__indicator__plan__org_unit")
+        return self.all() if condition is None else self.filter(condition).distinct()
+
+
+class RevisionRequest(models.Model):
+    """A unit asks to correct a value the bureau approved (and so locked).
+
+    The bureau approves (the value opens for re-entry by the unit) or refuses, each with
+    who and when. The re-entered value is a new :class:`Value` row (kind ``revision``)
+    that supersedes the old one, which stays; the request names both.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the bureau")
+        APPROVED = "approved", _("Approved, open for re-entry")
+        REFUSED = "refused", _("Refused")
+        DONE = "done", _("Revised")
+
+    value = models.ForeignKey(Value, verbose_name=_("value"), on_delete=models.PROTECT,
+                              related_name="revision_requests")
+    report = models.ForeignKey(UnitReport, on_delete=models.CASCADE, related_name="revision_requests")
+    reason = models.TextField(_("reason for the revision"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    revised = models.ForeignKey(Value, verbose_name=_("revised value"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+
+    objects = RevisionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.value} — {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:revision_detail", args=[self.pk])

@@ -101,6 +101,32 @@ def sample_plan(city: str = "150300", *, published: bool = True):
     return plan
 
 
+def sample_revision(plan, unit_code: str):
+    """A pending revision request of the unit: a 2023 round reported, approved, then reopened on request."""
+    from .actions import (
+        LineInput,
+        do_approve_report,
+        do_open_round,
+        do_request_revision,
+        do_save_report,
+        do_submit_report,
+    )
+    from .models import RevisionRequest, Round, UnitReport
+    from .reporting import value_lines
+
+    found = RevisionRequest.objects.filter(report__round__plan=plan, report__org_unit__code=unit_code).first()
+    if found is not None:
+        return found
+    round_ = Round.objects.filter(plan=plan, year=2023, quarter=0).first() or do_open_round(
+        plan, year=2023, deadline=datetime.date(2024, 3, 31), acting_user=None)
+    report = UnitReport.objects.get(round=round_, org_unit__code=unit_code)
+    do_save_report(report, acting_user=None,
+                   values=[LineInput(line.key, 2.0, "test") for line in value_lines(report)])
+    do_submit_report(report, acting_user=None)
+    report = do_approve_report(report, acting_user=None)
+    return do_request_revision(report.values.first(), reason="test", acting_user=None)
+
+
 def sample_kwargs(route: str, people, persona: str) -> dict:
     """URL parameters for a plans route: objects inside the persona's units."""
     from kechuang.testing import PERSONAS
@@ -111,7 +137,7 @@ def sample_kwargs(route: str, people, persona: str) -> dict:
     city = "150100" if unit_code.startswith("1501") else "150300"
     plan = sample_plan(city)
     report_unit = {"150300": "150302", "150100": "150102"}[city]
-    report = UnitReport.objects.get(round__plan=plan, org_unit__code=report_unit)
+    report = UnitReport.objects.get(round__plan=plan, round__year=2024, org_unit__code=report_unit)
     value = Value.objects.filter(report=report).first()
     if value is None:
         from .actions import LineInput, do_save_report
@@ -126,11 +152,13 @@ def sample_kwargs(route: str, people, persona: str) -> dict:
         if head.endswith("indicators"):
             kwargs["pk"] = Indicator.objects.filter(plan=plan).first().pk
         elif head.endswith("rounds"):
-            kwargs["pk"] = Round.objects.get(plan=plan).pk
+            kwargs["pk"] = Round.objects.get(plan=plan, year=2024).pk
         elif head.endswith("reports"):
             kwargs["pk"] = report.pk
         elif head.endswith("values"):
             kwargs["pk"] = value.pk
+        elif head.endswith("revisions"):
+            kwargs["pk"] = sample_revision(plan, report_unit).pk
         else:
             kwargs["pk"] = plan.pk
     return kwargs

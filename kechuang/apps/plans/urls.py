@@ -26,4 +26,6 @@ urlpatterns = [
     path("reports/<int:pk>/template.xlsx", views.ReportTemplateView.as_view(), name="report_template"),
     path("reports/<int:pk>/upload/", views.ReportUploadView.as_view(), name="report_upload"),
     path("values/<int:pk>/revise/", views.ValueReviseView.as_view(), name="value_revise"),
+    path("values/<int:pk>/request-revision/", views.RevisionRequestView.as_view(), name="value_request_revision"),
+    path("revisions/<int:pk>/", views.RevisionDetailView.as_view(), name="revision_detail"),
 ]

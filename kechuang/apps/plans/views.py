@@ -34,17 +34,25 @@ from .access import (
     access_plan,
     access_public_plan,
     access_report,
+    access_reported_value,
+    access_revision,
     access_round,
     access_value,
 )
-from .evaluation import evaluate_for, evaluate_plan, parse_date, restricted_codes
-from .models import Plan, Round, TaskReport, UnitReport, Value
+from .evaluation import (
+    CHART_COLOURS,
+    chart_series,
+    evaluate_for,
+    evaluate_plan,
+    parse_date,
+    restricted_codes,
+)
+from .models import Plan, RevisionRequest, Round, TaskReport, UnitReport, Value
 from .reporting import task_lines, value_lines
 
 SHIPPED_FOLDER = Path(__file__).resolve().parents[3] / "data" / "plans"
 
 STATUS_ORDER = ["achieved", "on_track", "accelerate", "lagging", "deteriorating", "no_data"]
-CHART_COLOURS = {"green": "#198754", "yellow": "#ffc107", "red": "#dc3545", "grey": "#adb5bd"}
 
 
 def _can(user, capability: str, *units) -> bool:
@@ -149,43 +157,7 @@ class PlanMixin:
 
 def _chart_series(plan: Plan, result: dict, unit_code: str | None) -> list[dict]:
     """Per indicator: the known annual values of the place and the target path."""
-    place = unit_code or (plan.org_unit.code if plan.org_unit else plan.code)
-    codes = {i["code"] for i in result["indicators"]}
-    indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
-    series = {i.series for i in indicators.values()}
-    known: dict[str, dict[int, float]] = defaultdict(dict)
-    for v in (Value.objects.known().filter(series__in=series, org_unit__code=place)
-              .order_by("year", "quarter", "known_at")):
-        known[v.series][v.year] = v.value
-    charts = []
-    for item in result["indicators"]:
-        ind = indicators[item["code"]]
-        values = known.get(ind.series, {})
-        factor = 1.0
-        if ind.report_unit and ind.report_unit != ind.unit:
-            from kechuang.engine.plans import unit_factor
-
-            a, b = unit_factor(ind.report_unit), unit_factor(ind.unit)
-            factor = a[1] / b[1] if a and b and a[0] == b[0] else 1.0
-        b_year, b_value = item["baseline"]["year"], item["baseline"]["value"]
-        t_year, t_value = item["target"]["year"], item["target"]["value"]
-        years = sorted(set(values) | {y for y in (b_year, t_year) if y})
-        if years:
-            years = list(range(years[0], years[-1] + 1))
-        path = []
-        if None not in (b_year, b_value, t_year, t_value) and t_year != b_year and item["target"]["rule"] != "cumulative":
-            for y in years:
-                e = (y - b_year) / (t_year - b_year)
-                if 0 <= e <= 1:
-                    geometric = ind.unit in ("亿元", "万元", "元") and b_value > 0 and t_value > 0
-                    path.append(round(b_value * (t_value / b_value) ** e if geometric else b_value + (t_value - b_value) * e, 4))
-                else:
-                    path.append(None)
-        charts.append({"code": item["code"], "name": item["name"], "unit": item["unit"], "years": years,
-                       "values": [round(values[y] * factor, 4) if y in values else None for y in years],
-                       "path": path, "colour": CHART_COLOURS[item["colour"]], "status": _label(item["status"]),
-                       "target": t_value, "target_year": t_year})
-    return charts
+    return chart_series(plan, result, unit_code, label=_label)
 
 
 def _status_context(result: dict) -> dict:
@@ -535,7 +507,10 @@ class ReportDetailView(ReportMixin, PageMixin, TemplateView):
         context.update({"report": report, "lines": value_lines(report), "tasks": task_lines(report),
                         "states": TaskReport.State.choices, "can_edit": can_report and report.editable,
                         "can_manage": can_manage, "return_form": forms.ReturnForm(),
-                        "upload_form": forms.UploadForm()})
+                        "upload_form": forms.UploadForm(),
+                        "can_request_revision": can_report and report.status == UnitReport.Status.APPROVED,
+                        "revisions": RevisionRequest.objects.visible_to(user).filter(report=report)
+                        .select_related("value", "value__indicator", "requested_by", "decided_by")})
         context.setdefault("import_errors", None)
         return context
 
@@ -660,6 +635,93 @@ class ValueReviseView(ActionFormView):
         actions.do_revise_value(value, new_value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
                                 source_note=form.cleaned_data["source_note"], acting_user=self.request.user)
         return value.indicator.get_absolute_url() if value.indicator else reverse("plans:plan_list")
+
+
+class RevisionRequestView(ActionFormView):
+    """A unit asks the bureau to reopen a value of its approved (locked) report."""
+
+    required_capability = "plans.report"
+    form_class = forms.RevisionRequestForm
+    title = gettext_lazy("Request a revision")
+    submit_label = gettext_lazy("Send the request")
+    success_message = gettext_lazy("The request was sent to the bureau.")
+
+    def get_value(self) -> Value:
+        if not hasattr(self, "_value"):
+            self._value = access_reported_value(self.request.user, self.kwargs["pk"], "plans.report")
+        return self._value
+
+    def get_title(self):
+        v = self.get_value()
+        return (f"{_('Request a revision')}：{v.indicator.name if v.indicator else v.series} · "
+                f"{v.org_unit.name} · {v.period} = {v.value:g}")
+
+    def perform(self, form):
+        request = actions.do_request_revision(self.get_value(), reason=form.cleaned_data["reason"],
+                                              acting_user=self.request.user)
+        return request.get_absolute_url()
+
+
+class RevisionDetailView(PageMixin, TemplateView):
+    """A revision request: the bureau approves or refuses it; once approved, the unit
+    re-enters the value (the old one stays in the history)."""
+
+    required_capability = "plans.view_plan"
+    template_name = "plans/revision_detail.html"
+    title = gettext_lazy("Revision request")
+
+    def get_revision(self) -> RevisionRequest:
+        if not hasattr(self, "_revision"):
+            self._revision = access_revision(self.request.user, self.kwargs["pk"])
+        return self._revision
+
+    def get_breadcrumbs(self):
+        r = self.get_revision()
+        return [(_("Plans"), reverse("plans:plan_list")), (r.report.round.plan.title,
+                r.report.round.plan.get_absolute_url()), (str(r.report.org_unit.name), r.report.get_absolute_url()),
+                (self.get_title(), None)]
+
+    def _rights(self, revision: RevisionRequest) -> tuple[bool, bool]:
+        user, plan = self.request.user, revision.report.round.plan
+        return (_can(user, "plans.manage_plan", plan.org_unit, plan.owner_unit),
+                _can(user, "plans.report", revision.report.org_unit))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        revision = self.get_revision()
+        can_decide, can_enter = self._rights(revision)
+        context.update({"revision": revision, "can_decide": can_decide and revision.status == "pending",
+                        "can_enter": can_enter and revision.status == "approved",
+                        "decision_form": kwargs.get("decision_form") or forms.RevisionDecisionForm(),
+                        "entry_form": kwargs.get("entry_form") or forms.RevisionEntryForm(
+                            initial={"value": revision.value.value})})
+        return context
+
+    def post(self, request, pk):
+        revision = self.get_revision()
+        can_decide, can_enter = self._rights(revision)
+        decision = request.POST.get("decision")
+        form = forms.RevisionEntryForm(request.POST) if decision == "enter" else forms.RevisionDecisionForm(request.POST)
+        if (decision == "enter" and not can_enter) or (decision in ("approve", "refuse") and not can_decide) \
+                or decision not in ("enter", "approve", "refuse"):
+            raise Http404
+        key = "entry_form" if decision == "enter" else "decision_form"
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(**{key: form}))
+        try:
+            if decision == "enter":
+                actions.do_enter_revision(revision, new_value=form.cleaned_data["value"],
+                                          source_note=form.cleaned_data["source_note"], acting_user=request.user)
+                messages.success(request, _("The corrected value is recorded; the previous value is kept."))
+            else:
+                actions.do_decide_revision(revision, approve=decision == "approve", note=form.cleaned_data["note"],
+                                           acting_user=request.user)
+                messages.success(request, _("The decision is recorded."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.render_to_response(self.get_context_data(**{key: form}))
+        return HttpResponseRedirect(revision.get_absolute_url())
 
 
 class MyReportsView(PageMixin, TemplateView):
