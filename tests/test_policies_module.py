@@ -117,7 +117,18 @@ def test_the_home_page_helper_tells_an_enterprise_what_it_may_receive(registry):
 # -- no-application benefits and decisions --------------------------------------------------------
 
 
+def _build(client, year=YEAR, code=HOHHOT):
+    """Start the no-application run (tests run tasks synchronously) and open the page it leads to."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("policies:no_application", args=[code]), {"year": year, "action": "run"})
+    assert response.status_code == 302 and "run=" in response["Location"]
+    return client.get(response["Location"])
+
+
 def _confirm_all(client, year=YEAR):
+    _build(client, year)
     return client.post(reverse("policies:no_application", args=[HOHHOT]), {"year": year, "all": "1"})
 
 
@@ -126,7 +137,7 @@ def test_the_no_application_list_is_confirmed_into_immutable_decisions(registry,
     from kechuang.apps.policies.models import BenefitDecision
 
     client = login(registry.officer_hohhot)
-    page = client.get(reverse("policies:no_application", args=[HOHHOT]), {"year": YEAR})
+    page = _build(client)
     rows = {(r["uscc"], r["benefit"]): r for r in page.context["rows"]}
     hohhot = registry.entities["hohhot"]
     assert rows[(hohhot.uscc, AWARD)]["amount"] == Decimal("1500000.00")
@@ -182,6 +193,7 @@ def test_the_payment_list_exports_to_excel(registry, login):
     from openpyxl import load_workbook
 
     client = login(registry.officer_hohhot)
+    _build(client)
     response = client.get(reverse("policies:no_application", args=[HOHHOT]), {"year": YEAR, "export": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -293,6 +305,209 @@ def test_a_what_if_compares_by_county_and_never_changes_the_live_version(registr
     assert bad.status_code == 200 and bad.context["error"]
 
 
+# -- territory (issue #5) -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_policy_files_territory_is_loaded_and_a_bad_division_code_is_refused_with_file_and_line(tmp_path):
+    from kechuang.engine.rules import RuleError, load_policies
+
+    pset = load_policies(REPO / "data" / "policies")
+    assert pset[HOHHOT].territory == ["150100"] and pset["wuhai_14th_plan_2022"].territory == ["150300"]
+    assert pset["cn_eit_hte_rate"].territory == [] and pset["cn_rd_super_deduction_2023"].territory == []
+    assert pset[HOHHOT].applies_to("150102") and pset[HOHHOT].applies_to("150102Z01")
+    assert not pset[HOHHOT].applies_to("150302") and not pset[HOHHOT].applies_to(None)
+    assert pset["cn_eit_hte_rate"].applies_to("150302") and pset["cn_eit_hte_rate"].applies_to(None)
+    assert pset[HOHHOT].to_json()["territory"] == ["150100"]
+
+    source = (REPO / "data" / "policies" / f"{HOHHOT}.yaml").read_text(encoding="utf-8")
+    line = source.splitlines().index('territory: ["150100"]') + 1
+    bad = tmp_path / "bad_territory.yaml"
+    bad.write_text(source.replace('territory: ["150100"]', 'territory: ["1501", "150100", "150100"]'), encoding="utf-8")
+    with pytest.raises(RuleError) as refused:
+        load_policies(bad)
+    found = [(p.code, p.file, p.line) for p in refused.value.problems]
+    assert found == [("R417", "bad_territory.yaml", line), ("R405", "bad_territory.yaml", line)]
+    assert "`1501` 不是6位行政区划代码" in refused.value.problems[0].message("zh")
+    absent = tmp_path / "no_territory.yaml"
+    absent.write_text(source.replace('territory: ["150100"]\n', ""), encoding="utf-8")
+    assert load_policies(absent)[HOHHOT].territory == []  # absent: applies everywhere
+
+
+def test_the_module_evaluates_each_policy_on_the_territory_its_file_names(registry, login, settings, tmp_path):
+    from kechuang.apps.policies import evaluation, live
+
+    assert not hasattr(evaluation, "TERRITORY")
+    admin = login(registry.admin)
+    wuhai, hohhot = registry.entities["wuhai"], registry.entities["hohhot"]
+
+    def awarded(entity):
+        page = admin.get(reverse("policies:entity_benefits", args=[entity.pk]), {"year": YEAR})
+        return {b["benefit"]: b["amount"] for b in page.context["result"].awarded}
+
+    assert AWARD in awarded(hohhot) and AWARD not in awarded(wuhai)
+    assert "呼和浩特市" in admin.get(reverse("policies:policy_detail", args=[HOHHOT])).content.decode()
+    # the same policy, its file moved to Wuhai: Wuhai's enterprise gets it, Hohhot's do not
+    moved = tmp_path / "policies"
+    shutil.copytree(REPO / "data" / "policies", moved)
+    path = moved / f"{HOHHOT}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('territory: ["150100"]', 'territory: ["150300"]'),
+                    encoding="utf-8")
+    settings.POLICIES_DIR = str(moved)
+    live.clear_cache()
+    assert awarded(wuhai)[AWARD] == Decimal("3000000.00")  # 10% × (4,000万 − 1,000万), capped at 300万
+    assert AWARD not in awarded(hohhot)
+    listing = admin.get(reverse("policies:policy_list")).content.decode()
+    assert "乌海市" in listing
+
+
+# -- budget: year × county × funding level --------------------------------------------------------
+
+
+def test_the_budget_cross_table_adds_up_to_the_per_policy_totals_and_exports_to_excel(registry, login):
+    from openpyxl import load_workbook
+
+    client = login(registry.admin)
+    page = client.get(reverse("policies:budget"), {"year": YEAR, "years": 3})
+    tables, cross = page.context["tables"], page.context["cross"]
+    assert cross["years"] == tables["years"] == [2025, 2026, 2027]
+    assert "city" in cross["levels"]
+    for i, _year in enumerate(cross["years"]):
+        per_policy = sum((r["values"][i] for r in tables["policies"]), Decimal(0))
+        assert cross["total"]["years"][i]["total"] == per_policy == tables["total"]["values"][i]
+        assert sum((r["years"][i]["total"] for r in cross["rows"]), Decimal(0)) == per_policy
+        for j, _level in enumerate(cross["levels"]):
+            assert sum((r["years"][i]["levels"][j] for r in cross["rows"]), Decimal(0)) == \
+                cross["total"]["years"][i]["levels"][j]
+        for r in cross["rows"]:
+            assert sum(r["years"][i]["levels"], Decimal(0)) == r["years"][i]["total"]
+    assert cross["total"]["total"] == tables["total"]["total"]
+    county = {r["county"]: r for r in cross["rows"]}["150102"]
+    assert county["name"] == "新城区"
+    assert [y["total"] for y in county["years"]] == [Decimal("1530000.00"), Decimal("1500000.00"),
+                                                     Decimal("1500000.00")]  # the one-off 3万 once
+    assert 'data-testid="budget-cross"' in page.content.decode()
+
+    response = client.get(reverse("policies:budget"), {"year": YEAR, "years": 3, "export": "xlsx"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert len(header) == 2 + 3 * (len(cross["levels"]) + 1) + 1
+    assert [r[0] for r in body] == [r["county"] for r in cross["rows"]]
+    assert Decimal(str(total[-1])) == tables["total"]["total"] == sum(Decimal(str(r[-1])) for r in body)
+    policy_rows = list(book.worksheets[1].iter_rows(values_only=True))
+    assert Decimal(str(policy_rows[-1][-1])) == tables["total"]["total"]
+    assert login(registry.enterprise).get(reverse("policies:budget"), {"export": "xlsx"}).status_code in (403, 404)
+
+
+# -- what-if: formulas -----------------------------------------------------------------------------
+
+
+def test_a_what_if_may_replace_a_formula_and_a_bad_formula_is_shown_in_the_form(registry, login):
+    client = login(registry.officer_hohhot)
+    url = reverse("policies:whatif")
+    page = client.get(url, {"policy": HOHHOT, "year": YEAR, "years": 1,
+                            "f.rd_increment_award.amount": "min(20% * rd_increment, 300万)"})
+    assert "error" not in page.context
+    counties = {c["division_code"]: c for c in page.context["counties"]}
+    # 20% × 1,500万 = 300万 instead of 150万; the other firm stays below the 1,000万 threshold
+    assert counties["150102"]["baseline"] == Decimal("1530000.00")
+    assert counties["150102"]["reform"] == Decimal("3030000.00") and counties["150102"]["delta"] == Decimal("1500000.00")
+    assert page.context["n_gainers"] == 1 and page.context["n_losers"] == 0
+    assert page.context["formula_changes"] == {AWARD + ".amount": "min(20% * rd_increment, 300万)"}
+    from kechuang.apps.policies import live
+
+    assert live.live_policies().benefit(AWARD).amount_text == "min(rd_increment_rate * rd_increment, rd_increment_cap)"
+
+    cases = {"f.rd_increment_award.amount": ("min(20% * rd_incremnt, 300万)", "未知的事实或参数 `rd_incremnt`"),
+             "f.rd_increment_award.when": ("is_above_scale and rd_increment >= 500", "没有单位"),
+             "f.tsme_two_years.amount": ("tsme_two_years", "循环引用")}
+    for name, (text, reason) in cases.items():
+        bad = client.get(url, {"policy": HOHHOT, "year": YEAR, "years": 1, name: text})
+        assert bad.status_code == 200 and bad.context["error"] and "counties" not in bad.context
+        row = next(f for f in bad.context["formulas"] if f["name"] == name)
+        assert reason in row["error"], row["error"]
+        assert 'data-testid="formula-error"' in bad.content.decode()
+
+
+def test_a_formula_reform_is_type_checked_and_reordered_by_its_new_dependencies():
+    from kechuang.engine.rules import RuleError, evaluate, load_policies
+    from kechuang.engine.rules.engine import evaluation_order, reformed_set
+
+    pset = load_policies(REPO / "data" / "policies")
+    assert evaluation_order(pset) == pset.order
+    # the award now reads the TSME benefit, which comes later in the files' order
+    reform = reformed_set(pset, {AWARD + ".amount": "tsme_two_years + 1万"})
+    assert reform.order.index(TSME) < reform.order.index(AWARD) and pset.order.index(TSME) > pset.order.index(AWARD)
+    assert pset.benefit(AWARD).amount_text.startswith("min(")  # the live set is untouched
+    facts = pl.DataFrame({"uscc": ["a"], "is_above_scale": [True], "rd_expense": [25 * M], "rd_expense_prev": [10 * M],
+                          "tsme_consecutive_years": [2]})
+    ev = evaluate(reform.select([HOHHOT]), facts, YEAR)
+    assert ev.frame[AWARD][0] == ev.frame[TSME][0] + 1_000_000 == 4_000_000  # fen: 3万 + 1万
+    with pytest.raises(RuleError) as wrong_type:
+        reformed_set(pset, {AWARD + ".when": "rd_increment"})
+    assert wrong_type.value.code == "R304" and wrong_type.value.problem.file == f"<{AWARD}.when>"
+    with pytest.raises(RuleError) as cycle:
+        reformed_set(pset, {AWARD + ".amount": "tsme_two_years", TSME + ".amount": "rd_increment_award"})
+    assert cycle.value.code == "R204"
+
+
+# -- no-application runs in the background ---------------------------------------------------------
+
+
+def test_the_no_application_list_is_built_by_a_background_task_city_by_city(registry, login):
+    from kechuang.apps.entities import actions as entity_actions
+    from kechuang.apps.entities.models import Entity
+    from kechuang.apps.policies.models import BenefitDecision
+    from kechuang.apps.policies.tasks import city_partitions
+    from kechuang.apps.tasks.models import Task
+
+    admin = login(registry.admin)
+    url = reverse("policies:no_application", args=[HOHHOT])
+    before = admin.get(url, {"year": YEAR})
+    assert before.context["run"] is None and before.context["rows"] == []
+    assert 'data-testid="no-run"' in before.content.decode()
+    page = _build(admin)
+    task = Task.objects.get(name="policies.no_application")
+    assert task.status == Task.Status.SUCCEEDED and task.params == {"policy": HOHHOT, "year": YEAR}
+    assert task.created_by == registry.admin
+    # the region holds Hohhot and Wuhai; Hohhot's policy needs only Hohhot's partition
+    assert city_partitions(Entity.objects.all(), ()) == ["1501", "1503"]
+    assert city_partitions(Entity.objects.all(), ("1501",)) == ["1501"]
+    assert task.done == task.total == 1 and task.result["count"] == 2 and task.result["total_yuan"] == "1530000.00"
+    assert page.context["run"] == task and {r["uscc"] for r in page.context["rows"]} == {
+        registry.entities["hohhot"].uscc}
+    assert 'data-testid="qualifying"' in page.content.decode()
+    # the facts change after the run: confirming is refused, nothing is written
+    entity_actions.do_save_facts(registry.entities["hohhot"], YEAR, acting_user=None, rd_expense=Decimal(20 * M),
+                                 is_above_scale=True, sales_revenue=Decimal(100 * M))
+    refused = admin.post(url, {"year": YEAR, "run": task.pk, "all": "1"}, follow=True)
+    assert BenefitDecision.objects.count() == 0
+    errors = [str(m) for m in refused.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1 and registry.entities["hohhot"].name in errors[0]
+    rebuilt = _build(admin)
+    assert {r["amount"] for r in rebuilt.context["rows"]} == {Decimal("1000000.00"), Decimal("30000.00")}
+    admin.post(url, {"year": YEAR, "all": "1"})  # the newest run
+    assert BenefitDecision.objects.count() == 2
+    # a run is not found for a user who may not see it
+    assert login(registry.officer_wuhai).get(url, {"year": YEAR, "run": task.pk}).status_code == 404
+    assert login(registry.enterprise).post(url, {"year": YEAR, "action": "run"}).status_code in (403, 404)
+
+
+
+def test_the_page_follows_a_run_that_is_not_done_yet(registry, login):
+    client = login(registry.officer_hohhot)
+    url = reverse("policies:no_application", args=[HOHHOT])
+    response = client.post(url, {"year": YEAR, "action": "run"})  # not committed: the task stays queued
+    page = client.get(response["Location"])
+    assert page.context["run"].status == "queued" and not page.context["ready"] and page.context["rows"] == []
+    text = page.content.decode()
+    assert 'id="task"' in text and 'data-finished="0"' in text and 'data-testid="qualifying"' not in text
+    assert client.get(url, {"year": YEAR, "run": "not-a-task"}).status_code == 404
+
+
 # -- API ------------------------------------------------------------------------------------------
 
 
@@ -302,6 +517,8 @@ def test_the_api_lists_policies_and_evaluates_rows(registry, login):
     client = login(registry.officer_wuhai)
     listing = client.get("/api/policies/policies/").json()
     assert {p["code"] for p in listing["results"]} >= {HOHHOT, "wuhai_14th_plan_2022"}
+    territory = {p["code"]: p["territory"] for p in listing["results"]}
+    assert territory[HOHHOT] == ["150100"] and territory["cn_eit_hte_rate"] == []
     uscc = valid_uscc("91150102MA0000009")
     rows = [{"uscc": uscc, "year": 2024, "rd_expense": 10 * M, "is_above_scale": True},
             {"uscc": uscc, "year": 2025, "rd_expense": 25 * M, "is_above_scale": True}]

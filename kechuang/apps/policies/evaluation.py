@@ -1,9 +1,10 @@
 """The module's computations over the engine: scoped evaluation, an entity's benefits,
 the no-application list, the budget for the coming years and the what-if by county.
 
-Territory: a city's policy pays only entities in that city. The policy files do not (yet)
-say where a policy applies, so :data:`TERRITORY` maps a policy code to the division-code
-prefix it covers; national and regional policies cover every entity.
+Territory: a city's policy pays only entities in that city. Each policy file says where
+it applies (``territory: ["150100"]``, division codes; empty or absent: everywhere the
+registry covers); the engine loader checks it and :meth:`Policy.applies_to` matches an
+entity's division code against it.
 
 Money: the engine computes in fen (int64); amounts leave this module as ``Decimal`` yuan.
 """
@@ -21,8 +22,6 @@ import polars as pl
 from kechuang.engine.rules import PolicySet, RuleError, evaluate, explain
 from kechuang.engine.rules.engine import funding_split, resolve_overrides
 
-#: policy code → the division-code prefix it applies to (city and county policies)
-TERRITORY = {"hohhot_kjqs_2024": "1501", "wuhai_14th_plan_2022": "1503"}
 LEVELS = ("national", "region", "city", "county")
 
 
@@ -32,13 +31,9 @@ def yuan(fen: int | None) -> Decimal | None:
     return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
 
 
-def territory(code: str) -> str | None:
-    return TERRITORY.get(code)
-
-
-def applies_to(code: str, division_code: str | None) -> bool:
-    prefix = territory(code)
-    return prefix is None or bool(division_code and str(division_code).startswith(prefix))
+def in_territory(prefixes: tuple[str, ...]) -> pl.Expr:
+    """The polars condition "the entity's division code is inside these prefixes"."""
+    return pl.any_horizontal([pl.col("division_code").str.starts_with(p) for p in prefixes]).fill_null(False)
 
 
 @dataclass
@@ -72,18 +67,31 @@ class Result:
             acc[code] = acc.get(code, 0) + int(self.frame[q].fill_null(0).sum())
         return acc
 
-    def by_level(self) -> dict[str, int]:
-        acc: dict[str, int] = {}
+    def level_arrays(self) -> dict[str, np.ndarray]:
+        """Per funding level, each entity's grants (fen): the benefit's stated shares
+        (``funding``), or the whole to the issuing policy's level when it states none."""
+        acc: dict[str, np.ndarray] = {}
         for q in self.grants():
             b = self.pset.benefit(q)
             amounts = self.frame[q].fill_null(0).to_numpy().astype(np.int64)
-            if b.funding:
-                for level, part in funding_split(amounts, b.funding).items():
-                    acc[level] = acc.get(level, 0) + int(part.sum())
-            else:
-                level = self.pset[b.policy].level
-                acc[level] = acc.get(level, 0) + int(amounts.sum())
+            split = funding_split(amounts, b.funding) if b.funding else {self.pset[b.policy].level: amounts}
+            for level, part in split.items():
+                acc[level] = acc[level] + part if level in acc else part.astype(np.int64).copy()
         return acc
+
+    def by_level(self) -> dict[str, int]:
+        return {level: int(part.sum()) for level, part in self.level_arrays().items()}
+
+    def by_county_level(self) -> dict[tuple[str, str], int]:
+        """``{(county code, level): fen}``: the county is the first six digits of the entity's
+        division code (a park's code starts with its county's); ``""`` when unknown."""
+        arrays = self.level_arrays()
+        if not arrays or self.frame.height == 0:
+            return {}
+        county = self.frame["division_code"].cast(pl.String).fill_null("").str.slice(0, 6).alias("county")
+        df = pl.DataFrame([county, *[pl.Series(lv, a) for lv, a in arrays.items()]])
+        agg = df.group_by("county").agg([pl.col(lv).sum() for lv in arrays])
+        return {(row["county"], lv): int(row[lv]) for row in agg.iter_rows(named=True) for lv in arrays}
 
     def by_county(self) -> dict[str, int]:
         df = self.frame.group_by("division_code").agg(pl.col("total").sum())
@@ -114,14 +122,14 @@ def evaluate_scoped(pset: PolicySet, facts: pl.DataFrame, year: int, overrides: 
     if "division_code" not in facts.columns:
         facts = facts.with_columns(pl.lit(None, dtype=pl.String).alias("division_code"))
     base = facts.select("uscc", "division_code")
-    groups: dict[str | None, list[str]] = {}
+    groups: dict[tuple[str, ...], list[str]] = {}
     for code in codes:
-        groups.setdefault(territory(code), []).append(code)
+        groups.setdefault(pset[code].territory_prefixes(), []).append(code)
     cols: dict[str, pl.Series] = {}
     started_parts = []
     off: list[str] = []
-    for prefix, group in groups.items():
-        rows = facts if prefix is None else facts.filter(pl.col("division_code").str.starts_with(prefix))
+    for prefixes, group in groups.items():
+        rows = facts if not prefixes else facts.filter(in_territory(prefixes))
         sub = pset.select(group)
         ov = {k: v for k, v in overrides.items() if k.split(".")[0] in group}
         if rows.height == 0:
@@ -193,7 +201,7 @@ def entity_benefits(pset: PolicySet, facts: pl.DataFrame, uscc: str, year: int, 
     day = dt.date(year, 1, 1)
     awarded, nearly = [], []
     for pol in pset:
-        if not pol.in_force(day) or not applies_to(pol.code, division):
+        if not pol.in_force(day) or not pol.applies_to(division):
             continue
         trace = explain(pset, pol.code, row, year, state={k: v for k, v in st.items()
                                                            if k.startswith(pol.code + ".")} or None)
@@ -261,6 +269,31 @@ def budget(pset: PolicySet, facts: pl.DataFrame, year: int, years: int = 3, over
     return out
 
 
+def cross_table(results: list[Result]) -> dict[str, Any]:
+    """The budget as year × county × funding level (yuan): one row per county and a total row;
+    each row has, per year, the amount of each level and the year's sum, then the sum of all years.
+
+    Every grant is counted once, split by its funding shares, so the total row of a year equals
+    ``Result.total_fen`` and the sum of ``Result.by_policy()``.
+    """
+    years = [r.year for r in results]
+    cells = [r.by_county_level() for r in results]
+    present = {lv for c in cells for (_, lv) in c}
+    levels = [lv for lv in LEVELS if lv in present] + sorted(present - set(LEVELS))
+    counties = sorted({county for c in cells for (county, _) in c})
+
+    def row(match) -> dict[str, Any]:
+        per_year = [[sum(v for (county, lv), v in c.items() if lv == level and match(county)) for level in levels]
+                    for c in cells]
+        return {"years": [{"year": y, "levels": [yuan(v) for v in vs], "total": yuan(sum(vs))}
+                          for y, vs in zip(years, per_year, strict=True)],
+                "total": yuan(sum(sum(vs) for vs in per_year))}
+
+    return {"years": years, "levels": levels,
+            "rows": [{"county": county, **row(lambda c, k=county: c == k)} for county in counties],
+            "total": row(lambda c: True)}
+
+
 def compare_by_county(baseline: Result, reform: Result) -> list[dict[str, Any]]:
     """Per division: baseline, reform, change, entities gaining and losing."""
     df = baseline.frame.select("uscc", "division_code", pl.col("total").alias("b")).join(
@@ -274,5 +307,6 @@ def compare_by_county(baseline: Result, reform: Result) -> list[dict[str, Any]]:
             for r in agg.iter_rows(named=True)]
 
 
-__all__ = ["TERRITORY", "EntityBenefits", "Result", "RuleError", "budget", "compare_by_county", "decision_state",
+__all__ = ["EntityBenefits", "Result", "RuleError", "budget", "compare_by_county", "cross_table",
+           "decision_state",
            "entity_benefits", "evaluate_scoped", "qualifying", "yuan"]

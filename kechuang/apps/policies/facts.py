@@ -10,13 +10,12 @@ From the exchange table (a file for the CLI, the registry for the pages):
    be decided) and ``tsme_eligible`` — the application of year ``year``, on the fiscal years
    before it.
 
-Why the no-application list runs synchronously: the engine evaluates the four shipped
-policies over 1M entities in about 0.6 s; building this frame from the ORM costs about
-1.3 s per 10,000 entity-years (measured: the demo's 3,000 entities × 3 years in 1.3 s —
-``exchange_rows`` + validation + assessment; the evaluation itself 0.08 s, a three-year
-budget 0.03 s more), so a city's register is ready in a second or two. A
-region-wide register of 10^5 entities would take tens of seconds: then the list should
-move to a background task (``tasks.runner.enqueue``), partitioned by city.
+Cost: the engine evaluates the four shipped policies over 1M entities in about 0.6 s;
+building this frame from the ORM costs about 1.3 s per 10,000 entity-years (measured: the
+demo's 3,000 entities × 3 years in 1.3 s — ``exchange_rows`` + validation + assessment; the
+evaluation itself 0.08 s, a three-year budget 0.03 s more). A region-wide register of 10^5
+entities takes tens of seconds, so the no-application list is built by a background task,
+city by city (``tasks.no_application``); the budget and what-if pages still run in the request.
 """
 
 from __future__ import annotations

@@ -843,7 +843,33 @@ def reformed_set(pset: PolicySet, formulas: dict[str, str]) -> PolicySet:
             b.amount, b.amount_text = e, text
         pol.benefits[bcode] = b
         new.policies[code] = pol
+    new.order = evaluation_order(new)
     return new
+
+
+def evaluation_order(pset: PolicySet) -> list[str]:
+    """The benefits in dependency order (a benefit after those its formulas use), the
+    set's own order kept otherwise; a reform that makes a cycle is refused (R204)."""
+    benefits = {b.qname: b for p in pset for b in p.benefits.values()}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(q: str, path: list[str]) -> None:
+        if state.get(q) == 2:
+            return
+        if state.get(q) == 1:
+            cycle = " → ".join([*path[path.index(q):], q])
+            raise RuleError(Problem("R204", {"cycle": cycle}, f"<{q}>"))
+        state[q] = 1
+        for d in sorted(benefits[q].depends_on):
+            if d in benefits:
+                visit(d, [*path, q])
+        state[q] = 2
+        order.append(q)
+
+    for q in [*[q for q in pset.order if q in benefits], *benefits]:
+        visit(q, [])
+    return order
 
 
 def whatif(policies: PolicySet, facts: pl.DataFrame, year: int, set: dict[str, Any] | None = None,  # noqa: A002

@@ -69,6 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "R414": ("`{name}` 与目录中的事实同名；政策中声明的事实不能覆盖目录", "`{name}` is a catalogue fact; a policy cannot redeclare it"),
     "R415": ("无法读取文件：{problem}", "cannot read the file: {problem}"),
     "R416": ("目录 `{path}` 中没有政策文件（*.yaml）", "no policy files (*.yaml) in `{path}`"),
+    "R417": ("适用地域 `territory` 中的 `{value}` 不是6位行政区划代码（如 150100 呼和浩特市）",
+             "`{value}` in `territory` is not a 6-digit division code (e.g. 150100 for Hohhot)"),
     # -- warnings ----------------------------------------------------------------
     "W501": ("优惠 `{benefit}` 指向特定经营者（{what}），而非普遍适用的条件：可能违反《公平竞争审查条例》第十条（给予特定经营者选择性、差异化的财政奖励或者补贴）",
              "benefit `{benefit}` targets a specific operator ({what_en}) instead of general criteria: possible breach of the Fair Competition Review Regulation, art. 10 (selective subsidies to specific operators)"),

@@ -36,6 +36,21 @@ PARAM_TYPES = (*FACT_TYPES, "list")
 AMOUNT_KINDS = ("exact", "floor")
 LIMIT_KINDS = ("highest_of", "combined_cap")
 
+_DIVISION = re.compile(r"^\d{6}$")
+
+
+def division_prefix(code: str) -> str:
+    """The prefix every division inside ``code`` starts with (GB/T 2260: 2 digits province,
+    2 city, 2 county; trailing ``00`` pairs mean "the whole").
+
+    >>> division_prefix("150100"), division_prefix("150000"), division_prefix("150302")
+    ('1501', '15', '150302')
+    """
+    code = str(code)
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _COMPANY = re.compile(r"(有限公司|有限责任公司|股份公司|集团|研究院|Co\.|Ltd|Inc\b)")
@@ -174,9 +189,27 @@ class Policy:
     tests: list[TestCase] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     file: str = ""
+    #: division codes (GB/T 2260, 6 digits) where the policy applies; empty: everywhere
+    territory: list[str] = field(default_factory=list)
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def territory_prefixes(self) -> tuple[str, ...]:
+        """Division-code prefixes of the territory (``()``: the policy applies everywhere)."""
+        return tuple(division_prefix(c) for c in self.territory)
+
+    def applies_to(self, division_code: str | None) -> bool:
+        """Whether an entity registered in ``division_code`` is inside the policy's territory.
+
+        >>> p = Policy("x", "t", "i", "enacted", "city", dt.date(2025, 1, 1), territory=["150100"])
+        >>> p.applies_to("150102"), p.applies_to("150302"), p.applies_to(None)
+        (True, False, False)
+        """
+        prefixes = self.territory_prefixes()
+        if not prefixes:
+            return True
+        return bool(division_code) and str(division_code).startswith(prefixes)
 
     def to_json(self) -> dict[str, Any]:
         def pv(p: Parameter) -> list[dict[str, Any]]:
@@ -184,7 +217,7 @@ class Policy:
 
         return {
             "code": self.code, "title": self.title, "issuer": self.issuer, "status": self.status,
-            "level": self.level, "document_number": self.document_number,
+            "level": self.level, "territory": list(self.territory), "document_number": self.document_number,
             "published_on": self.published_on.isoformat() if self.published_on else None,
             "effective_from": self.effective_from.isoformat(),
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
@@ -258,7 +291,7 @@ def _names(node: sx.Node) -> set[str]:
 # -- loading ------------------------------------------------------------------------
 
 TOP_FIELDS = {"code", "title", "issuer", "document_number", "status", "published_on", "effective_from",
-              "effective_to", "dates_note", "level", "source", "facts", "parameters", "benefits", "limits",
+              "effective_to", "dates_note", "level", "territory", "source", "facts", "parameters", "benefits", "limits",
               "tests", "note"}
 TOP_REQUIRED = ("code", "title", "issuer", "status", "level", "effective_from", "benefits")
 FACT_FIELDS = {"type", "label", "en", "note", "values"}
@@ -392,6 +425,8 @@ class _FileLoader:
         )
         if "source" in f:
             policy.source = f["source"][1].value() or {}
+        if "territory" in f:
+            policy.territory = self.territory(f["territory"][1])
         self.level = policy.level
         cat = catalogue()
         # declared (carrier) facts
@@ -457,6 +492,23 @@ class _FileLoader:
                         policy.tests.append(case)
         policy.warnings = self.warnings
         return None if self.problems else policy
+
+    def territory(self, v: Located) -> list[str]:
+        """``territory: ["150100"]``: a list of 6-digit division codes (null or ``[]``: everywhere)."""
+        if v.is_null:
+            return []
+        items = v.seq() if v.is_seq else [v]
+        seen: dict[str, int] = {}
+        for it in items:
+            code = it.text.strip() if it.is_scalar else ""
+            if not _DIVISION.match(code) or code == "000000":
+                self.err(it, "R417", value=code or "…")
+                continue
+            if code in seen:
+                self.err(it, "R405", what="行政区划代码", what_en="division code", name=code, first=seen[code])
+                continue
+            seen[code] = it.line
+        return list(seen)
 
     def _map_items(self, m: Located, what: str) -> list[tuple[Located, Located]]:
         if m.is_null:

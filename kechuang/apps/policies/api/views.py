@@ -44,7 +44,6 @@ class PolicyListView(APIView):
         for pol in pset:
             data = pol.to_json()
             data["sha256"] = live.policy_sha256(pol.code)
-            data["territory"] = evaluation.territory(pol.code)
             out.append(data)
         return Response({"count": len(out), "results": out})
 
