@@ -88,6 +88,7 @@ def load(verbose: bool = True) -> None:
         print(f"entities: {summary['entities_created']} ({summary['rows']} yearly rows, fictitious)")
     first = Entity.objects.filter(org_unit__code="150302").order_by("uscc").first()
     entity_actions.do_link_member(first, users["enterprise_demo"], acting_user=None)
+    entity_demo.run_demo_assessments(verbose=verbose)
     from kechuang.apps.plans import demo as plans_demo
 
     plans_demo.load(verbose)

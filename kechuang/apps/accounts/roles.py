@@ -40,6 +40,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "entities.view_entity": frozenset({Role.ADMIN, Role.OFFICER, Role.REPORTER, Role.ENTERPRISE}),
     "entities.manage_entity": frozenset({Role.ADMIN, Role.OFFICER}),
     "entities.edit_facts": frozenset({Role.ADMIN, Role.OFFICER, Role.ENTERPRISE}),
+    # Stored assessments: a bureau runs them over its units and sets its ladder criteria.
+    "entities.run_assessment": frozenset({Role.ADMIN, Role.OFFICER}),
     # Fair competition review of normative documents: the bureau's drafting and review staff.
     "review.view_document": frozenset({Role.ADMIN, Role.OFFICER}),
     "review.manage_document": frozenset({Role.ADMIN, Role.OFFICER}),

@@ -261,3 +261,138 @@ def do_import_exchange(table, *, acting_user, batch_file=None, progress=None) ->
            object_repr=_("Import of %(count)s rows of entity facts") % {"count": len(rows)},
            after=summary, batch_file=batch_file, row_count=len(rows))
     return summary
+
+
+# --- stored assessments ------------------------------------------------------------------
+
+def _require_run_unit(acting_user, unit: OrgUnit) -> None:
+    if acting_user is None or acting_user.is_superuser:
+        return
+    if not OrgUnit.objects.visible_to(acting_user, "entities.run_assessment").filter(pk=unit.pk).exists():
+        raise ValidationError(_("“%(unit)s” is outside your units.") % {"unit": unit.name})
+
+
+def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.date | None = None,
+                      progress=None):
+    """Assess every entity of ``unit`` and the units below it for application year ``year``
+    and store the results (docs/assessments.md, "Stored runs").
+
+    Reads the registry as an exchange table (``facts.assessment_facts``: fiscal years
+    Y−3…Y), runs the engine's batch ``assess`` once with the ladder criteria in force for
+    the unit (``assessments.criteria_for``), then in one transaction stores the run, one
+    ``AssessmentResult`` per entity (bulk, in batches) and makes them the current results
+    of the year for the unit's entities (older runs stay as history). One audit entry
+    (``entities.assessmentrun.create``) records the run. Raises ``ExchangeRejected`` when
+    the registry's facts do not pass the exchange-table checks (nothing is stored).
+    """
+    import time
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from kechuang.engine.assess import STAGES, AssessOptions, assess, default_application_date
+    from kechuang.engine.exchange import exchange_from_frame
+
+    from .assessments import criteria_for, options_to_json, rule_version
+    from .facts import assessment_facts
+    from .models import AssessmentResult, AssessmentRun
+
+    _require_run_unit(acting_user, unit)
+    started = time.perf_counter()
+    on = on or default_application_date(year)
+    if isinstance(on, str):
+        on = datetime.date.fromisoformat(on)
+    report = progress or (lambda done, total, message="": None)
+    criteria, criteria_source, _setting = criteria_for(unit)
+    options = AssessOptions(ladder=criteria)
+    entities = Entity.objects.filter(org_unit__path__startswith=unit.path).filter(
+        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=on))
+    report(0, None, _("Reading the registry"))
+    facts = assessment_facts(entities, year, on)
+    snapshots = facts.snapshots()
+    records, pool = [], {}
+    if len(facts):
+        report(0, len(snapshots), _("Assessing %(count)s entities") % {"count": len(snapshots)})
+        result = assess(exchange_from_frame(facts.frame(), source=unit.name), year, on, options)
+        records = result.records()
+        pool = {entry["uscc"]: entry for entry in result.candidates()}
+    info = {uscc: (pk, unit_id) for uscc, pk, unit_id in entities.values_list("uscc", "pk", "org_unit_id")}
+
+    counts = {stage: 0 for stage in STAGES}
+    counts.update(hte_eligible=0, hte_undecided=0, tsme_eligible=0, tsme_direct=0, candidates=len(pool),
+                  three_zeros_any=0)
+    with transaction.atomic():
+        # One run at a time per region: the root unit's row is the lock (PostgreSQL; SQLite
+        # serialises writers anyway), so two runs never both leave their results current.
+        root_code = unit.path.strip("/").split("/")[0]
+        list(OrgUnit.objects.select_for_update().filter(code=root_code).values_list("pk"))
+        run = AssessmentRun.objects.create(year=year, on=on, org_unit=unit, options=options_to_json(options),
+                                           criteria_source=criteria_source, rule_version=rule_version(options),
+                                           created_by=acting_user if getattr(acting_user, "pk", None) else None)
+        AssessmentResult.objects.filter(year=year, current=True,
+                                        entity__org_unit__path__startswith=unit.path).update(current=False)
+        batch = []
+        for done, rec in enumerate(records, start=1):
+            uscc = rec["uscc"]
+            hte = dict(rec["hte"])
+            eligible = hte.pop("eligible")
+            entry = pool.get(uscc)
+            counts[rec["stage"]] += 1
+            counts["hte_eligible"] += eligible is True
+            counts["hte_undecided"] += eligible is None
+            counts["tsme_eligible"] += rec["tsme"]["eligible"]
+            counts["tsme_direct"] += rec["tsme"]["direct"]
+            counts["three_zeros_any"] += bool(rec["three_zeros"])
+            batch.append(AssessmentResult(
+                run=run, entity_id=info[uscc][0], org_unit_id=info[uscc][1], uscc=uscc, year=year,
+                hte_eligible=eligible, hte=hte, tsme_eligible=rec["tsme"]["eligible"],
+                tsme_score=rec["tsme"]["score"], tsme_direct=rec["tsme"]["direct"], tsme=rec["tsme"],
+                three_zeros=rec["three_zeros"], stage=rec["stage"], stage_rank=STAGES.index(rec["stage"]),
+                candidate=entry is not None, gaps=entry["gaps"] if entry else [],
+                pending=entry["pending"] if entry else [], facts=snapshots[uscc]))
+            if len(batch) >= 2000:
+                AssessmentResult.objects.bulk_create(batch)
+                batch = []
+                report(done, len(records), _("Storing the results"))
+        AssessmentResult.objects.bulk_create(batch)
+        run.status = AssessmentRun.Status.DONE
+        run.entity_count = len(records)
+        run.counts = counts
+        run.finished_at = timezone.now()
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.save()
+        record("entities.assessmentrun.create", run, actor=acting_user, unit=unit,
+               after={"year": year, "on": on.isoformat(), "unit": unit.code, "rule_version": run.rule_version,
+                      "criteria": criteria_source, "entities": run.entity_count, "counts": counts},
+               row_count=run.entity_count)
+    report(len(records), len(records), _("%(count)s entities assessed") % {"count": len(records)})
+    return run
+
+
+@transaction.atomic
+def do_set_ladder_criteria(unit: OrgUnit, *, acting_user, values: dict | None):
+    """Store a bureau's own gazelle and leading-enterprise criteria for its unit (used by
+    the next run over the unit or a unit below it), or with ``values`` None return to the
+    platform defaults. Audit verb ``entities.laddersetting.update`` (or ``.create``,
+    ``.delete``)."""
+    from .assessments import LADDER_FIELDS
+    from .models import LadderSetting
+
+    _require_run_unit(acting_user, unit)
+    setting = LadderSetting.objects.filter(org_unit=unit).first()
+    before = snapshot(setting) if setting else None
+    if values is None:
+        if setting is not None:
+            record("entities.laddersetting.delete", setting, actor=acting_user, unit=unit, before=before)
+            setting.delete()
+        return None
+    if setting is None:
+        setting = LadderSetting(org_unit=unit, created_by=acting_user)
+    for name in LADDER_FIELDS:
+        setattr(setting, name, values[name])
+    setting.modified_by = acting_user
+    setting.full_clean()
+    setting.save()
+    record("entities.laddersetting.update" if before else "entities.laddersetting.create", setting,
+           actor=acting_user, unit=unit, before=before, after=snapshot(setting))
+    return setting

@@ -80,3 +80,25 @@ def demo_table(n: int = 3000):
             if isinstance(value, float):
                 row[key] = f"{value:.2f}"
     return exchange_from_rows(rows, source="demo")
+
+
+DEMO_ASSESSMENT_YEARS = (2024, 2025)
+
+
+def run_demo_assessments(years=DEMO_ASSESSMENT_YEARS, verbose: bool = True) -> list:
+    """Store an assessment run over the whole region for each demo application year, so
+    the results, pool and ladder pages have data on first start (two years: transitions).
+    The demo facts cover fiscal 2022–2024: 2025 is assessed on all three years, 2024 on
+    two (entities registered before 2021 lack 2021's row, so some conditions stay
+    undecided, as they would in a real registry)."""
+    from kechuang.apps.accounts.models import OrgUnit
+
+    from .actions import do_run_assessment
+
+    region = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+    runs = [do_run_assessment(year=year, unit=region, acting_user=None) for year in years]
+    if verbose:
+        for run in runs:
+            print(f"assessment {run.year}: {run.entity_count} entities, {run.counts.get('candidates', 0)} "
+                  f"high-tech candidates ({run.seconds:.1f} s)")
+    return runs

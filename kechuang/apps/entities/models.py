@@ -183,3 +183,189 @@ class EntityMembership(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.entity}"
+
+
+# --- stored assessments ----------------------------------------------------------------
+
+class LadderSetting(TrackedModel):
+    """A bureau's own gazelle (瞪羚) and leading-enterprise (领军) criteria for its unit and
+    the units below it. No national rule defines either stage; without a setting the
+    platform defaults of ``kechuang.engine.assess.LadderCriteria`` apply. A run uses the
+    setting of the nearest unit at or above its own (see ``assessments.criteria_for``)."""
+
+    org_unit = models.OneToOneField(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT,
+                                    related_name="ladder_setting")
+    gazelle_max_age_years = models.PositiveSmallIntegerField(_("gazelle: at most years since registration"))
+    gazelle_min_sales_yuan = models.PositiveBigIntegerField(_("gazelle: minimum latest-year sales (yuan)"))
+    gazelle_min_cagr_percent = models.PositiveSmallIntegerField(_("gazelle: minimum yearly sales growth (%)"))
+    leading_min_sales_yuan = models.PositiveBigIntegerField(_("leading: minimum latest-year sales (yuan)"))
+    leading_min_rd_percent = models.PositiveSmallIntegerField(_("leading: minimum three-year R&D ÷ sales (%)"))
+
+    class Meta:
+        verbose_name = _("ladder criteria")
+        verbose_name_plural = _("ladder criteria")
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} ladder criteria"
+
+
+class AssessmentRunQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "entities.view_entity") -> AssessmentRunQuerySet:
+        """Runs over a unit at, above or below the user's units (a city officer sees the
+        region's runs that covered its city, and the county runs inside it)."""
+        if not user.is_authenticated or not user.has_capability(capability):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        condition = Q(pk__in=[])
+        for path in user.scope_paths(capability):
+            prefixes = ["/" + "/".join(path.strip("/").split("/")[:k]) + "/"
+                        for k in range(1, path.strip("/").count("/") + 2)]
+            condition |= Q(org_unit__path__startswith=path) | Q(org_unit__path__in=prefixes)
+        return self.filter(condition)
+
+
+class AssessmentRun(models.Model):
+    """One batch assessment of every entity of a unit's subtree for an application year.
+
+    ``options`` holds the readings and criteria used (JSON of ``AssessOptions``);
+    ``rule_version`` fingerprints the engine's rule texts and those options, so two runs
+    with the same version applied the same rules (``assessments.rule_version``). The
+    latest run covering an entity is its current result for the year; older runs stay.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    year = models.PositiveSmallIntegerField(_("application year"))
+    on = models.DateField(_("application date"))
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    options = models.JSONField(_("options and criteria"), default=dict)
+    criteria_source = models.CharField(_("ladder criteria"), max_length=200, blank=True)
+    rule_version = models.CharField(_("rule version"), max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("started by"))
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    entity_count = models.PositiveIntegerField(_("entities"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+
+    objects = AssessmentRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.org_unit} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("entities:assessment_list") + f"?year={self.year}&run={self.pk}"
+
+    def count(self, key: str) -> int:
+        return int(self.counts.get(key, 0))
+
+
+class AssessmentResultQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "entities.view_entity") -> AssessmentResultQuerySet:
+        """Results of entities in the user's units; an enterprise user sees its own entities'."""
+        if not user.is_authenticated:
+            return self.none()
+        condition = unit_scope(user, capability, "entity__org_unit")
+        if condition is None:
+            return self.all()
+        if user.has_role(Role.ENTERPRISE):   # a subquery, so no DISTINCT over the JSON columns
+            condition |= Q(entity__in=EntityMembership.objects.filter(user=user).values("entity"))
+        return self.filter(condition)
+
+    def current(self) -> AssessmentResultQuerySet:
+        return self.filter(current=True)
+
+
+class AssessmentResult(models.Model):
+    """One entity's stored result of a run: the engine's record (``record()`` gives it
+    back), the candidate-pool entry, and the facts it was computed from."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="assessments")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+")
+    uscc = models.CharField(_("unified social credit code"), max_length=18)
+    year = models.PositiveSmallIntegerField(_("application year"))
+    current = models.BooleanField(_("current"), default=True)
+    hte_eligible = models.BooleanField(_("high-tech eligible"), null=True)
+    hte = models.JSONField(_("high-tech conditions"), default=dict)   # conditions, score ranges, missing
+    tsme_eligible = models.BooleanField(_("tech-SME eligible"), default=False)
+    tsme_score = models.PositiveSmallIntegerField(_("tech-SME score"), default=0)
+    tsme_direct = models.BooleanField(_("tech-SME direct confirmation"), default=False)
+    tsme = models.JSONField(_("tech-SME details"), default=dict)
+    three_zeros = models.JSONField(_("three zeros"), default=list)
+    stage = models.CharField(_("ladder stage"), max_length=10)
+    stage_rank = models.PositiveSmallIntegerField(_("stage rank"), default=0)
+    candidate = models.BooleanField(_("high-tech candidate"), default=False)
+    gaps = models.JSONField(_("gaps"), default=list)
+    pending = models.JSONField(_("pending"), default=list)
+    facts = models.JSONField(_("facts used"), default=dict)   # {"entity": {…}, "years": [{…}, …]}
+
+    objects = AssessmentResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "entity__name"]
+        indexes = [models.Index(fields=["year", "current", "stage"], name="assess_year_current_stage"),
+                   models.Index(fields=["entity", "year"], name="assess_entity_year")]
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("entities:entity_detail", args=[self.entity_id]) + f"#assessment-{self.year}"
+
+    def record(self) -> dict:
+        """The engine's record (``Assessment.record``) as it was stored."""
+        return {"uscc": self.uscc, "year": self.year, "hte": {"eligible": self.hte_eligible, **self.hte},
+                "tsme": self.tsme, "three_zeros": list(self.three_zeros), "stage": self.stage}
+
+    def gaps_text(self) -> str:
+        return "；".join(self.gaps)
+
+    def pending_text(self) -> str:
+        return "；".join(self.pending)
+
+    def three_zeros_display(self) -> list[str]:
+        from .assessments import THREE_ZEROS_LABELS
+
+        return [str(THREE_ZEROS_LABELS.get(z, z)) for z in self.three_zeros]
+
+    def previous_stage_display(self) -> str | None:
+        """The stage of Y−1 (annotated by the transitions page as ``previous_stage``)."""
+        from .assessments import STAGE_LABELS
+
+        previous = getattr(self, "previous_stage", None)
+        return str(STAGE_LABELS.get(previous, previous)) if previous else None
+
+    def transition_display(self) -> list[str]:
+        """Promoted / dropped against Y−1, certificate expiring in Y (transitions page)."""
+        previous = getattr(self, "previous_rank", None)
+        changes = []
+        if previous is not None and self.stage_rank > previous:
+            changes.append(str(_("Promoted")))
+        if previous is not None and self.stage_rank < previous:
+            changes.append(str(_("Dropped")))
+        if getattr(self, "certificate_expiring", False):
+            changes.append(str(_("Certificate expiring this year")))
+        return changes
+
+    def hte_eligible_display(self) -> str:
+        if self.hte_eligible is None:
+            return str(_("undecided"))
+        return str(_("eligible") if self.hte_eligible else _("not eligible"))
+
+    def get_stage_display(self) -> str:
+        from .assessments import STAGE_LABELS
+
+        return str(STAGE_LABELS.get(self.stage, self.stage))

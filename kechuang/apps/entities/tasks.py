@@ -45,3 +45,28 @@ def import_exchange(run: TaskRun) -> dict:
                  _("%(rows)s rows imported: %(entities_created)s entities created, %(entities_updated)s updated.")
                  % summary)
     return summary
+
+
+@task("entities.run_assessment")
+def run_assessment(run: TaskRun) -> dict:
+    """Assess a unit's entities for an application year and store the results
+    (``actions.do_run_assessment``); params ``year``, ``unit`` (code), ``on`` (optional)."""
+    import datetime
+
+    from django.urls import reverse
+
+    unit = OrgUnit.objects.get(code=run.params["unit"])
+    on = run.params.get("on")
+    try:
+        stored = actions.do_run_assessment(
+            year=int(run.params["year"]), unit=unit, acting_user=run.user,
+            on=datetime.date.fromisoformat(on) if on else None,
+            progress=lambda done, total, message="": run.progress(done, total, message))
+    except ExchangeRejected as rejected:
+        errors = [{"sheet": e.sheet, "row": e.row, "column": e.column, "message": e.message}
+                  for e in rejected.errors]
+        raise TaskFailed(_("The registry's facts were refused: %(count)s problem(s); nothing was stored.")
+                         % {"count": len(errors)}, {"errors": errors}) from None
+    return {"run": stored.pk, "year": stored.year, "entities": stored.entity_count, "counts": stored.counts,
+            "rule_version": stored.rule_version,
+            "url": reverse("entities:assessment_list") + f"?year={stored.year}"}

@@ -19,7 +19,7 @@ SEEDS = ("000_c8b8e38b7f624e86.txt", "001_c4809a931eea8ed6.txt", "002_5870ac073a
          "003_02226070e1fb5b6e.txt", "004_156efd065d96fdef.txt")
 COMPUTATIONS = {"entities.hte_count", "entities.tsme_count", "entities.rd_active_share",
                 "entities.above_scale_without_rd_expense", "entities.above_scale_without_rd_institution",
-                "entities.above_scale_without_invention_patent"}
+                "entities.above_scale_without_invention_patent", "entities.above_scale_rd_revenue_ratio"}
 
 
 @functools.cache
