@@ -427,6 +427,13 @@ def test_the_command_line(tmp_path):
     bench = run(["bench", "plans", "--plans", "2", "--indicators", "3", "--years", "4", "--units", "3"], data_dir)
     assert bench.returncode == 0, bench.stderr
     assert "evaluate_many" in json.loads(bench.stdout)["seconds"]
+    dashboard = run(["bench", "dashboard", "--units", "2", "--years", "2", "--indicators", "2", "--renders", "1"],
+                    data_dir)
+    assert dashboard.returncode == 0, dashboard.stderr
+    timings = json.loads(dashboard.stdout)
+    assert {"database", "build_s", "sizes", "dashboard", "evaluation"} <= set(timings)
+    assert {"best_s", "median_s", "queries"} <= set(timings["dashboard"])
+    assert "bench-dashboard" not in run(["plans", "list"], data_dir).stdout  # rolled back
 
 
 # --- quarterly rounds -------------------------------------------------------------------
@@ -685,3 +692,119 @@ def test_the_report_charts_draw_chinese_text_with_the_vendored_font():
     assert len(drawn) > len(blank)
     bars = Image.open(io.BytesIO(charts.status_chart([("滞后", 2, "red"), ("无数据", 0, "grey")]))).convert("RGB")
     assert (220, 53, 69) in {bars.getpixel((x, 80 * charts.SCALE)) for x in range(0, bars.width, 4)}
+
+
+# --- the bureau's home block --------------------------------------------------------------
+
+
+def test_the_bureau_home_block_lists_its_units_pending_revisions_and_submitted_reports(people, login):
+    from kechuang.apps.plans.testing import sample_revision
+
+    wuhai, hohhot = sample_plan("150300"), sample_plan("150100")
+    mine, other = sample_revision(wuhai, "150302"), sample_revision(hohhot, "150102")
+    waiting = wuhai.rounds.get(year=2024).reports.get(org_unit__code="150303")  # submitted, not yet approved
+    _fill(waiting, None)
+    actions.do_submit_report(waiting, acting_user=None)
+    approved = wuhai.rounds.get(year=2024).reports.get(org_unit__code="150302")
+    _fill(approved, None)
+    actions.do_submit_report(approved, acting_user=None)
+    actions.do_approve_report(approved, acting_user=people.officer_wuhai)
+
+    def block(user):
+        page = login(user).get("/home/").content.decode()
+        start = page.find('data-testid="plans-bureau"')
+        return page[start:page.find("</div></div>", start)] if start >= 0 else ""
+
+    wuhai_block = block(people.officer_wuhai)
+    assert mine.get_absolute_url() in wuhai_block and other.get_absolute_url() not in wuhai_block
+    assert waiting.get_absolute_url() in wuhai_block and approved.get_absolute_url() not in wuhai_block
+    hohhot_block = block(people.officer_hohhot)
+    assert other.get_absolute_url() in hohhot_block and mine.get_absolute_url() not in hohhot_block
+    assert waiting.get_absolute_url() not in hohhot_block
+    region = block(people.admin)  # the region's administrator: every city
+    assert mine.get_absolute_url() in region and other.get_absolute_url() in region
+    # decided requests leave the block
+    actions.do_decide_revision(mine, approve=False, note="数据无误", acting_user=people.officer_wuhai)
+    assert mine.get_absolute_url() not in block(people.officer_wuhai)
+    # units that report (or only look) get no bureau block
+    assert block(people.reporter_haibowan) == "" and block(people.expert) == ""
+
+
+# --- the quarterly Excel template -----------------------------------------------------------
+
+QUARTER_ALONE_INDICATOR = """\
+  - code: visits
+    name: "科技特派员服务次数"
+    unit: "次"
+    chapter: "1"
+    lead_unit: "海勃湾区"
+    baseline: {year: 2020, value: 100}
+    targets:
+      - {year: 2025, value: 200}
+    measure: {method: reported, frequency: quarter, basis: quarter, temporal: flow, aggregation: sum}
+    quote: "科技特派员服务达到200次"
+"""
+
+
+def test_the_quarterly_excel_template_says_whether_each_figure_is_year_to_date_or_the_quarter(
+        people, login, tmp_path):
+    from openpyxl import load_workbook
+
+    folder = write_sample_folder(tmp_path / "plans", code="quarterly-150300")
+    path = folder / "quarterly-150300.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "tasks:\n", QUARTERLY_INDICATOR + QUARTER_ALONE_INDICATOR + "tasks:\n", 1), encoding="utf-8")
+    actions.do_load_plans(folder, acting_user=people.admin)
+    plan = Plan.objects.get(code="quarterly-150300")
+    quarter = actions.do_open_round(plan, year=2024, quarter=2, deadline=datetime.date(2024, 7, 15),
+                                    acting_user=people.officer_wuhai)
+    year = actions.do_open_round(plan, year=2024, deadline=datetime.date(2025, 3, 31),
+                                 acting_user=people.officer_wuhai)
+    client = login(people.reporter_haibowan)
+
+    def template(round_):
+        report = _report_in(round_, "150302")
+        data = client.get(f"/plans/reports/{report.pk}/template.xlsx").content
+        sheet = load_workbook(io.BytesIO(data))["指标数据"]
+        rows = list(sheet.iter_rows(values_only=True))
+        return report, sheet, rows[0], {row[0]: row for row in rows[1:]}
+
+    report, sheet, header, rows = template(quarter)
+    assert header[6] == "填报口径"
+    assert rows["contracts@150300"][6] == "1–n季度累计（年初至本季度末）"
+    assert rows["visits@150300"][6] == "当季（仅本季度）"
+    # the web form says the same under each line
+    page = client.get(f"/plans/reports/{report.pk}/").content.decode()
+    assert page.count('data-testid="basis"') == 2
+    # the extra column does not get in the way of the upload
+    for index in range(2, len(rows) + 2):
+        sheet[f"E{index}"], sheet[f"F{index}"] = 0.5, "台账"
+    filled = io.BytesIO()
+    sheet.parent.save(filled)
+    upload = io.BytesIO(filled.getvalue())
+    upload.name = "q2.xlsx"
+    assert client.post(f"/plans/reports/{report.pk}/upload/", {"file": upload}).status_code == 302
+    assert sorted(Value.objects.filter(report=report).values_list("quarter", "value")) == [(2, 0.5), (2, 0.5)]
+    # a year round asks for the whole year's figure
+    _report, _sheet, _header, rows = template(year)
+    assert rows and {row[6] for row in rows.values()} == {"全年"}
+    page = client.get(f"/plans/reports/{_report.pk}/").content.decode()
+    assert 'data-testid="basis"' not in page
+
+
+# --- the dashboard benchmark ----------------------------------------------------------------
+
+
+def test_the_dashboard_benchmark_builds_renders_and_rolls_back(people):
+    from kechuang.apps.accounts.models import OrgUnit
+    from kechuang.apps.plans.bench import bench_dashboard
+
+    plans, units, values = Plan.objects.count(), OrgUnit.objects.count(), Value.objects.count()
+    result = bench_dashboard(n_units=3, n_years=2, n_indicators=2, renders=2)
+    assert result["sizes"] == {"units": 3, "indicators": 2, "years": 2, "quarters": 4, "values": 2 * 4 * 2 * 4}
+    for page in ("dashboard", "evaluation"):
+        assert {"first_s", "best_s", "median_s", "queries", "bytes"} <= set(result[page])
+        assert result[page]["best_s"] <= result[page]["median_s"]
+    assert result["build_s"] >= 0 and result["database"]
+    # the data set is gone again
+    assert (Plan.objects.count(), OrgUnit.objects.count(), Value.objects.count()) == (plans, units, values)

@@ -635,6 +635,8 @@ def do_import_values(rows: Iterable[ValueRow], *, kind: str, acting_user, note: 
 
 VALUE_SHEET, TASK_SHEET = "指标数据", "任务进展"
 VALUE_HEADERS = ["行键", "指标", "数据对象", "计量单位", "数值", "数据来源说明"]
+# shown after the columns read back: what the figure is (year to date, the quarter alone, the year)
+BASIS_HEADER = "填报口径"
 TASK_HEADERS = ["任务编号", "任务", "状态", "完成百分比", "进展说明"]
 STATE_WORDS = {"未开始": "not_started", "推进中": "in_progress", "已完成": "done", "滞后": "delayed"}
 
@@ -648,12 +650,12 @@ def report_workbook(report: UnitReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = VALUE_SHEET
-    sheet.append(VALUE_HEADERS)
+    sheet.append([*VALUE_HEADERS, BASIS_HEADER])
     for line in value_lines(report):
         current = line.current
         sheet.append([line.key, line.indicator.name, f"{line.value_unit.name}（{line.value_unit.code}）",
                       line.indicator.report_unit, current.value if current else None,
-                      current.source_note if current else ""])
+                      current.source_note if current else "", line.basis_zh])
     tasks = workbook.create_sheet(TASK_SHEET)
     tasks.append(TASK_HEADERS)
     labels = {v: k for k, v in STATE_WORDS.items()}
@@ -671,6 +673,7 @@ def report_workbook(report: UnitReport) -> bytes:
         ws.column_dimensions["B"].width = 40
         ws.column_dimensions["C"].width = 24
         ws.column_dimensions["F" if ws is sheet else "E"].width = 40
+    sheet.column_dimensions["G"].width = 30
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

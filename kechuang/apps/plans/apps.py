@@ -8,8 +8,11 @@ class PlansConfig(AppConfig):
     verbose_name = _("Plans and indicators")
 
     def ready(self) -> None:
-        from kechuang.apps.common.navigation import MenuItem, register
+        from kechuang.apps.common.navigation import MenuItem, register, register_home_block
 
+        from .home import bureau_home_context
+
+        register_home_block(bureau_home_context)
         register(
             MenuItem(_("Plans and indicators"), _("Plans"), "plans:plan_list", "clipboard-data", "plans.view_plan",
                      order=100, description=_("Plan targets, evaluation with explanations, dashboards and reports.")),

@@ -7,7 +7,9 @@
 - ``plans evaluate PLAN --as-of DATE --format json``: each indicator's achievement,
   required growth, forecast and status, with the data as known on DATE;
 - ``plans report PLAN --year YEAR --out FILE.docx`` (or ``.pdf``): the annual report;
-- ``bench plans``: the engine's timings as JSON.
+- ``bench plans``: the engine's timings as JSON;
+- ``bench dashboard``: render a plan's dashboard and evaluation page on 200 units × 10
+  years of quarterly values (built in the configured database, then rolled back), JSON.
 """
 
 from __future__ import annotations
@@ -53,6 +55,15 @@ def register(subparsers, common, bench_subparsers) -> None:
     bench.add_argument("--years", type=int, default=10)
     bench.add_argument("--units", type=int, default=200)
     bench.set_defaults(func=cmd_bench)
+
+    dashboard = bench_subparsers.add_parser(
+        "dashboard", parents=[common],
+        help=_("time the plan dashboard on years of quarterly values from many units (rolled back)"))
+    dashboard.add_argument("--units", type=int, default=200)
+    dashboard.add_argument("--years", type=int, default=10)
+    dashboard.add_argument("--indicators", type=int, default=20)
+    dashboard.add_argument("--renders", type=int, default=5, help=_("renders of each page"))
+    dashboard.set_defaults(func=cmd_bench_dashboard)
 
 
 def _not_ready() -> int | None:
@@ -226,4 +237,18 @@ def cmd_bench(args) -> int:
 
     timings = bench_plans(n_plans=args.plans, n_indicators=args.indicators, n_years=args.years, n_units=args.units)
     print(json.dumps(timings, ensure_ascii=False, indent=2, default=str))
+    return EXIT_OK
+
+
+def cmd_bench_dashboard(args) -> int:
+    """Build the data set in the configured database, time the pages, roll it all back."""
+    from kechuang.cli import EXIT_OK
+
+    from .bench import bench_dashboard
+
+    if (code := _not_ready()) is not None:
+        return code
+    result = bench_dashboard(n_units=args.units, n_years=args.years, n_indicators=args.indicators,
+                             renders=args.renders)
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     return EXIT_OK

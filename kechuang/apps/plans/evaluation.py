@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+import polars as pl
 from django.utils import timezone
 
 from kechuang.engine.indicators import LABELS_ZH, evaluate, rollup
@@ -15,16 +16,61 @@ from .models import Plan, TaskReport, UnitReport, Value
 from .reporting import indicator_codes_for_units
 
 
-def observations(plan: Plan, max_year: int | None = None) -> list[tuple]:
-    """Every known value of the plan's series: (series, unit code, period, value, known_at local)."""
+def observations(plan: Plan, max_year: int | None = None) -> pl.DataFrame:
+    """Every known value of the plan's series as the engine's frame: indicator (the
+    series), org unit code, year, quarter, value and known_at (local time, naive).
+
+    The rows come straight from the database cursor and ``known_at`` is converted column
+    by column: a dashboard of 200 units reporting 20 indicators each quarter for ten years
+    reads 160 000 rows, and converting each row's date in Python took seconds."""
+    from django.db import connection
+    from django.db.models import CharField, F, Func
+    from django.db.models.functions import Cast
+
     series = set(plan.indicators.values_list("series", flat=True))
     rows = Value.objects.known().filter(series__in=series)
     if max_year is not None:
         rows = rows.filter(year__lte=max_year)
-    rows = (rows
-            .values_list("series", "org_unit__code", "year", "quarter", "value", "known_at"))
-    return [(s, u, f"{y}Q{q}" if q else str(y), v, timezone.localtime(k).replace(tzinfo=None))
-            for s, u, y, q, v, k in rows]
+    # known_at as UTC text, parsed below as one column: the drivers' per-row datetime
+    # conversion (and Polars' of aware datetimes) cost seconds on 160 000 rows
+    known_at: Any = "known_at"
+    if connection.vendor == "sqlite":  # stored as UTC text already
+        rows = rows.annotate(known_text=Cast("known_at", CharField()))
+        known_at = "known_text"
+    elif connection.vendor == "postgresql":
+        rows = rows.annotate(known_text=Func(
+            F("known_at"), template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+            output_field=CharField()))
+        known_at = "known_text"
+    rows = rows.values_list("series", "org_unit__code", "year", "quarter", "value", known_at)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        data = cursor.fetchall()
+    return _frame(data)
+
+
+def _frame(data: list[tuple]) -> pl.DataFrame:
+    """The cursor's rows as the engine's frame; ``known_at`` as local naive time whether
+    the database gave text (SQLite, UTC) or datetimes (PostgreSQL)."""
+    from django.conf import settings
+
+    columns = list(zip(*data, strict=True)) if data else [[] for _ in range(6)]
+    known = pl.Series("known_at", columns[5])
+    if known.dtype == pl.String:
+        known = known.str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
+    elif isinstance(known.dtype, pl.Datetime):
+        known = known.dt.cast_time_unit("us")
+        if known.dtype.time_zone is None:  # naive database times are UTC (USE_TZ)
+            known = known.dt.replace_time_zone("UTC")
+    else:  # no rows
+        known = known.cast(pl.Datetime("us", "UTC"))
+    known = known.dt.convert_time_zone(settings.TIME_ZONE).dt.replace_time_zone(None)
+    return pl.DataFrame({
+        "indicator": pl.Series(columns[0], dtype=pl.String), "org_unit": pl.Series(columns[1], dtype=pl.String),
+        "year": pl.Series(columns[2], dtype=pl.Int32), "quarter": pl.Series(columns[3], dtype=pl.Int8),
+        "value": pl.Series(columns[4], dtype=pl.Float64), "known_at": known,
+    })
 
 
 def task_progress(plan: Plan, as_of: datetime.date) -> dict[str, str]:

@@ -16,10 +16,26 @@ class ValueLine:
     role: str
     target_value: float | None
     current: Value | None = None  # the report's latest row for the line
+    quarter: int = 0  # the round's quarter, 0 = a year round
 
     @property
     def key(self) -> str:
         return f"{self.indicator.code}@{self.value_unit.code}"
+
+    @property
+    def basis(self) -> str:
+        """What the figure of a quarter round is: ``ytd`` (1–n季度累计, year to date) or
+        ``quarter`` (当季, the quarter alone); empty in a year round (the whole year)."""
+        return (self.indicator.basis or "ytd") if self.quarter else ""
+
+    @property
+    def basis_zh(self) -> str:
+        """The basis as the Excel template writes it (the template's words are Chinese)."""
+        return BASIS_ZH[self.basis]
+
+
+#: The basis of a figure in the Excel template (column 填报口径).
+BASIS_ZH = {"ytd": "1–n季度累计（年初至本季度末）", "quarter": "当季（仅本季度）", "": "全年"}
 
 
 @dataclass
@@ -58,7 +74,7 @@ def value_lines(report: UnitReport) -> list[ValueLine]:
         if key in seen:
             continue
         seen.add(key)
-        lines.append(ValueLine(r.indicator, r.value_unit, r.role, r.target_value, current.get(key)))
+        lines.append(ValueLine(r.indicator, r.value_unit, r.role, r.target_value, current.get(key), quarter))
     return lines
 
 

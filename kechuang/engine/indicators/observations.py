@@ -23,10 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-__all__ = ["Observation", "annualise", "as_known", "observations_frame"]
+__all__ = ["Observation", "annualise", "annualise_rows", "as_known", "observations_frame"]
 
 SCHEMA: dict[str, Any] = {"indicator": pl.String, "org_unit": pl.String, "year": pl.Int32, "quarter": pl.Int8,
           "value": pl.Float64, "known_at": pl.Datetime("us")}
@@ -145,27 +144,35 @@ def annualise(frame: pl.DataFrame, temporal: str = "stock", basis: str | None = 
     A year with fewer than four quarters is ``partial``: a stock's latest level still
     counts (at its quarter), a flow's partial total does not enter the annual series.
     """
-    out: dict[int, YearValue] = {}
     if frame.height == 0:
-        return out
-    years = frame["year"].to_numpy()
-    quarters = frame["quarter"].to_numpy()
-    values = frame["value"].to_numpy()
-    for year in np.unique(years):
-        sel = years == year
-        q = quarters[sel]
-        v = values[sel]
-        if (q == 0).any():
-            out[int(year)] = YearValue(float(v[q == 0][-1]), 0, False)
+        return {}
+    rows = zip(frame["year"].to_list(), frame["quarter"].to_list(), frame["value"].to_list(), strict=True)
+    return annualise_rows(list(rows), temporal, basis)
+
+
+def annualise_rows(rows: list[tuple[int, int, float]], temporal: str = "stock",
+                   basis: str | None = "ytd") -> dict[int, YearValue]:
+    """:func:`annualise` on plain ``(year, quarter, value)`` rows, in the frame's order.
+
+    Plain Python: a series holds a few dozen rows, and a dashboard evaluates thousands of
+    series (20 indicators × 200 units' parts), where NumPy's per-call cost dominated."""
+    by_year: dict[int, list[tuple[int, float]]] = {}
+    for year, quarter, value in rows:
+        by_year.setdefault(int(year), []).append((int(quarter), value))
+    out: dict[int, YearValue] = {}
+    for year in sorted(by_year):
+        cells = by_year[year]
+        annual = [v for q, v in cells if q == 0]
+        if annual:
+            out[year] = YearValue(float(annual[-1]), 0, False)
             continue
-        order = np.argsort(q)
-        q, v = q[order], v[order]
-        latest = int(q[-1])
+        cells = sorted(cells, key=lambda cell: cell[0])
+        latest = cells[-1][0]
         if basis == "quarter" and temporal == "flow":
-            value = float(v.sum())
-            partial = len(set(q.tolist())) < 4
+            value = float(sum(v for _, v in cells))
+            partial = len({q for q, _ in cells}) < 4
         else:
-            value = float(v[-1])
+            value = float(cells[-1][1])
             partial = latest < 4
-        out[int(year)] = YearValue(value, 0 if not partial else latest, partial)
+        out[year] = YearValue(value, 0 if not partial else latest, partial)
     return out
