@@ -104,8 +104,8 @@ def test_an_enterprise_sees_its_own_benefits_and_not_another_entitys(page, site,
     copy = tmp_path / "policies"
     shutil.copytree(REPO / "data" / "policies", copy)
     path = copy / f"{HOHHOT}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace('territory: ["150100"]', 'territory: ["150100", "150300"]'),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('territory: ["150100"]', 'territory: ["150100", "150300"]')
+                    .replace("territory_label: 呼和浩特市", "territory_label: 呼和浩特市、乌海市"), encoding="utf-8")
     settings.POLICIES_DIR = str(copy)
     live.clear_cache()
     try:
@@ -119,5 +119,40 @@ def test_an_enterprise_sees_its_own_benefits_and_not_another_entitys(page, site,
         assert response.status == 200 and "规上企业研发投入增量支持" in page.locator("main").inner_text()
         other = page.goto(site(f"/policies/entities/{people.entities['hohhot'].pk}/?year={YEAR}"))
         assert other.status == 404
+    finally:
+        live.clear_cache()
+
+
+def test_an_officer_changes_a_combined_cap_in_the_what_if_and_sees_a_bad_cap_under_its_field(page, site, settings,
+                                                                                              tmp_path):
+    """The caps of a policy's `limits` are edited with the formulas (a copy of the files gives the
+    Hohhot policy a combined cap of 100万 on the R&D award and the tech-SME award)."""
+    from kechuang.apps.policies import live
+
+    people = site.people
+    seed_facts(people)
+    copy = tmp_path / "policies"
+    shutil.copytree(REPO / "data" / "policies", copy)
+    path = copy / f"{HOHHOT}.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\nlimits:\n  - {kind: combined_cap, label: 研发与科小合计上限, "
+                    "benefits: [rd_increment_award, tsme_two_years], cap: 100万}\n", encoding="utf-8")
+    settings.POLICIES_DIR = str(copy)
+    live.clear_cache()
+    try:
+        log_in(page, site, people.officer_hohhot.username)
+        page.goto(site(f"/policies/whatif/?policy={HOHHOT}&year={YEAR}&years=1"))
+        page.get_by_test_id("whatif-formulas").locator("summary").click()
+        cap = page.locator("[name='l.1.cap']")
+        assert cap.input_value() == "100万"
+        cap.fill("45%")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        assert "金额" in page.get_by_test_id("formula-error").inner_text()
+        assert page.get_by_test_id("whatif-error").is_visible()
+        page.locator("[name='l.1.cap']").fill("120万")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        county = next(r for r in cells(page, "whatif-counties") if r[0] == "新城区")
+        assert county[1:4] == ["100.00", "120.00", "20.00"]  # 150万 capped at 100万, then at 120万
     finally:
         live.clear_cache()

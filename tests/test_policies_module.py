@@ -520,8 +520,8 @@ def test_the_api_lists_policies_and_evaluates_rows(registry, login):
     territory = {p["code"]: p["territory"] for p in listing["results"]}
     assert territory[HOHHOT] == ["150100"] and territory["cn_eit_hte_rate"] == []
     uscc = valid_uscc("91150102MA0000009")
-    rows = [{"uscc": uscc, "year": 2024, "rd_expense": 10 * M, "is_above_scale": True},
-            {"uscc": uscc, "year": 2025, "rd_expense": 25 * M, "is_above_scale": True}]
+    rows = [{"uscc": uscc, "division_code": "150102", "year": 2024, "rd_expense": 10 * M, "is_above_scale": True},
+            {"uscc": uscc, "division_code": "150102", "year": 2025, "rd_expense": 25 * M, "is_above_scale": True}]
     body = client.post("/api/policies/evaluate/", {"year": YEAR, "rows": rows, "policies": [HOHHOT]},
                        content_type="application/json")
     assert body.status_code == 200, body.content
@@ -606,3 +606,173 @@ def test_bench_policy_refuses_a_missing_harness(tmp_path):
     result = run(["bench", "policy", "--harness", str(tmp_path / "nowhere"), "--entities", "10", "--programmes", "1",
                   "--format", "json"], tmp_path)
     assert result.returncode == 1 and "nowhere" in result.stderr
+
+
+def test_the_engine_applies_the_territory_in_eval_explain_and_whatif_on_an_exchange_file(tmp_path):
+    """Issue #5: one way to apply a policy's territory — the engine's. A Hohhot and a Wuhai
+    entity with the same 1,500万 R&D increment: only the Hohhot one gets the Hohhot award."""
+    from kechuang.engine.codes import uscc_check_char
+
+    rows, uscc = [], {}
+    for i, division in enumerate(("150102", "150302")):
+        body = f"91{division}MA000002{i}"
+        uscc[division] = body + uscc_check_char(body)
+        for year, value in ((2024, 10 * M), (2025, 25 * M)):
+            rows.append({"uscc": uscc[division], "division_code": division, "year": year, "rd_expense": value,
+                         "is_above_scale": True})
+    source = tmp_path / "two_cities.json"
+    source.write_text(json.dumps(rows), encoding="utf-8")
+    result = run(["policy", "eval", "--year", "2025", "--input", str(source), "--format", "json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    by_uscc = {e["uscc"]: e["benefits"] for e in json.loads(result.stdout)["entities"]}
+    assert by_uscc[uscc["150102"]][AWARD] == "1500000.00"
+    assert by_uscc[uscc["150302"]][AWARD] == "0.00"
+    outside = run(["policy", "explain", HOHHOT, "--entity", uscc["150302"], "--year", "2025", "--input", str(source),
+                   "--format", "json"], tmp_path)
+    assert outside.returncode == 0, outside.stderr
+    award = next(b for b in json.loads(outside.stdout)["benefits"] if b["benefit"] == AWARD)
+    assert award["status"] == "not_eligible" and award["amount_yuan"] == "0.00"
+    assert {"zh": "不在政策适用范围（呼和浩特市）", "ok": False}.items() <= award["steps"][0].items()
+    inside = run(["policy", "explain", HOHHOT, "--entity", uscc["150102"], "--year", "2025", "--input", str(source)],
+                 tmp_path)
+    assert "在政策适用范围（呼和浩特市）内" in inside.stdout and "= 150万" in inside.stdout
+    what = run(["policy", "whatif", "--set", "rd_increment_cap=500万", "--year", "2025", "--input", str(source),
+                "--format", "json"], tmp_path)
+    assert what.returncode == 0, what.stderr
+    data = json.loads(what.stdout)  # the cap does not bind at 150万: nobody gains, the Wuhai entity stays at 0
+    assert data["baseline_total_yuan"] == data["reform_total_yuan"] == "1500000.00"
+
+
+def test_the_api_applies_the_territory_like_the_cli(registry, login):
+    from kechuang.engine.codes import uscc_check_char
+
+    rows = []
+    for i, division in enumerate(("150102", "150302")):
+        body = f"91{division}MA000003{i}"
+        for year, value in ((2024, 10 * M), (2025, 25 * M)):
+            rows.append({"uscc": body + uscc_check_char(body), "division_code": division, "year": year,
+                         "rd_expense": value, "is_above_scale": True})
+    response = login(registry.admin).post("/api/policies/evaluate/", {"year": 2025, "rows": rows},
+                                          content_type="application/json")
+    assert response.status_code == 200, response.content
+    paid = {e["uscc"][2:8]: e["benefits"][AWARD] for e in response.json()["entities"]}
+    assert paid == {"150102": "1500000.00", "150302": "0.00"}
+    rows[2]["division_code"] = rows[3]["division_code"] = None  # no division code: inside no territory
+    response = login(registry.admin).post("/api/policies/evaluate/", {"year": 2025, "rows": rows},
+                                          content_type="application/json")
+    paid = {e["uscc"][2:8]: e["benefits"][AWARD] for e in response.json()["entities"]}
+    assert paid == {"150102": "1500000.00", "150302": "0.00"}
+
+
+def test_a_what_if_may_change_the_cap_of_a_combined_limit_with_the_same_error_display(registry, login, settings,
+                                                                                       tmp_path):
+    """Issue #5: the caps of a policy's `limits` are edited in the what-if like the formulas."""
+    from kechuang.apps.policies import live
+
+    folder = tmp_path / "policies"
+    shutil.copytree(REPO / "data" / "policies", folder)
+    path = folder / f"{HOHHOT}.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\nlimits:\n  - {kind: combined_cap, label: 研发与科小合计上限, "
+                    "benefits: [rd_increment_award, tsme_two_years], cap: 100万}\n", encoding="utf-8")
+    settings.POLICIES_DIR = str(folder)
+    live.clear_cache()
+    client = login(registry.officer_hohhot)
+    url = reverse("policies:whatif")
+    form = client.get(url, {"policy": HOHHOT, "year": YEAR, "years": 1})
+    row = next(f for f in form.context["formulas"] if f["name"] == "l.1.cap")
+    assert row["current"] == "100万" and row["benefit"].label == "研发与科小合计上限"
+    page = client.get(url, {"policy": HOHHOT, "year": YEAR, "years": 1, "l.1.cap": "200万"})
+    assert "error" not in page.context, page.context.get("error")
+    county = next(c for c in page.context["counties"] if c["division_code"] == "150102")
+    # 150万 + 3万 capped at 100万 in the live version; a cap of 200万 no longer binds
+    assert county["baseline"] == Decimal("1000000.00") and county["reform"] == Decimal("1530000.00")
+    assert page.context["formula_changes"] == {f"{HOHHOT}.limits.1.cap": "200万"}
+    assert live.live_policies()[HOHHOT].limits[0].cap_text == "100万"  # the live version is untouched
+    for text, reason in (("45%", "金额公式的结果必须是金额"), ("rd_increment_cp", "未知的事实或参数 `rd_increment_cp`")):
+        bad = client.get(url, {"policy": HOHHOT, "year": YEAR, "years": 1, "l.1.cap": text})
+        assert bad.status_code == 200 and bad.context["error"] and "counties" not in bad.context
+        row = next(f for f in bad.context["formulas"] if f["name"] == "l.1.cap")
+        assert reason in row["error"], row["error"]
+        assert 'data-testid="formula-error"' in bad.content.decode()
+    live.clear_cache()
+
+
+def test_the_registry_benchmark_times_facts_budget_and_whatif_and_leaves_the_database_as_it_was(registry):
+    from kechuang.apps.entities.models import Entity
+    from kechuang.apps.policies import evaluation, live
+    from kechuang.apps.policies.bench import bench_policy_registry
+    from kechuang.apps.policies.facts import registry_facts
+
+    before = Entity.objects.count()
+    figures = bench_policy_registry(0, year=YEAR, years=2, repeat=1)
+    assert Entity.objects.count() == before
+    assert figures["registry_entities"] == before and figures["facts_rows"] == 3
+    assert all(figures[k] >= 0 for k in ("facts_s", "evaluate_s", "budget_s", "whatif_s"))
+    direct = evaluation.budget(live.live_policies(), registry_facts(Entity.objects.all(), YEAR), YEAR, 2)
+    assert figures["budget_total_yuan"] == str(evaluation.yuan(sum(r.total_fen for r in direct)))
+    assert Decimal(figures["budget_total_yuan"]) > 0
+
+
+def test_the_registry_benchmark_imports_n_entities_and_rolls_them_back(registry, monkeypatch):
+    from kechuang.apps.entities import demo
+    from kechuang.apps.entities.models import Entity, EntityFact
+    from kechuang.apps.policies.bench import bench_policy_registry
+
+    monkeypatch.setattr(demo, "COUNTIES", ["150302", "150102"])  # the units the test database has
+    before = (Entity.objects.count(), EntityFact.objects.count())
+    figures = bench_policy_registry(5, year=2024, years=1, repeat=1)
+    assert figures["registry_entities"] == before[0] + 5 and figures["setup_import_s"] >= 0
+    assert figures["facts_rows"] == 3 + 5  # the three registry entities have 2024 rows, and the five new ones
+    assert (Entity.objects.count(), EntityFact.objects.count()) == before
+
+
+def test_the_registry_facts_are_read_column_wise_in_a_few_queries(registry, django_assert_max_num_queries):
+    """The facts frame costs a handful of queries whatever the number of entities."""
+    from kechuang.apps.entities.models import Entity
+    from kechuang.apps.policies.facts import registry_facts
+
+    with django_assert_max_num_queries(8):
+        facts = registry_facts(Entity.objects.all(), YEAR)
+    row = facts.filter(pl.col("uscc") == registry.entities["hohhot"].uscc).row(0, named=True)
+    assert row["rd_expense"] == 25 * M and row["rd_expense_prev"] == 10 * M and row["division_code"] == "150102"
+    assert row["tsme_consecutive_years"] == 2  # registered in 2024 and 2025, counted year by year
+
+
+def test_the_engine_applies_the_territory_only_to_data_with_division_codes_and_says_so_otherwise():
+    from kechuang.engine.rules import evaluate, explain, load_policies
+
+    pols = load_policies(POLICIES)
+    rows = {"uscc": ["A", "B", "C"], "division_code": ["150102", "150302", None], "is_above_scale": [True] * 3,
+            "rd_expense": [25 * M] * 3, "rd_expense_prev": [10 * M] * 3}
+    ev = evaluate(pols, pl.DataFrame(rows), 2025)
+    assert ev.frame[AWARD].to_list() == [150 * M, 0, 0]  # fen: 150万 inside, outside, no division code
+    assert not any(w.code == "W703" for w in ev.warnings)
+    without = evaluate(pols, pl.DataFrame(rows).drop("division_code"), 2025)
+    assert without.frame[AWARD].to_list() == [150 * M] * 3
+    warning = next(w for w in without.warnings if w.code == "W703")
+    assert HOHHOT in warning.message("zh") and "division_code" in warning.message("zh")
+    forced = evaluate(pols, pl.DataFrame(rows).drop("division_code"), 2025, territory=True)
+    assert forced.frame[AWARD].to_list() == [0, 0, 0]
+    trace = explain(pols, HOHHOT, pl.DataFrame(rows).slice(2, 1), 2025)
+    step = next(b for b in trace.benefits if b.benefit == AWARD).steps[0]
+    assert (step.zh, step.ok) == ("不在政策适用范围（呼和浩特市）", False)
+    assert step.en == "outside the policy's territory (呼和浩特市)"
+
+
+def test_a_reform_of_a_combined_cap_is_type_checked_and_names_the_limit():
+    from kechuang.engine.rules import RuleError, load_policies, whatif
+    from kechuang.engine.rules.engine import reformed_set
+
+    pols = load_policies(REPO / "tests" / "data" / "policies" / "fixtures" / "dependencies.yaml")
+    n = next(i for i, li in enumerate(pols["deps"].limits, 1) if li.kind == "combined_cap")
+    facts = pl.DataFrame({"uscc": ["A"], "rd_expense": [50 * M], "is_new_high_tech": [False],
+                          "tsme_consecutive_years": [0]})
+    w = whatif(pols, facts, 2025, formulas={f"deps.limits.{n}.cap": "450万"})
+    assert w.delta_fen == 50 * M  # the combined cap 400万 → 450万
+    with pytest.raises(RuleError) as bad:
+        reformed_set(pols, {f"deps.limits.{n}.cap": "45%"})
+    assert bad.value.problems[0].code == "R305" and bad.value.problems[0].file == f"<deps.limits.{n}.cap>"
+    for target in ("deps.limits.9.cap", f"deps.limits.{n - 1}.cap"):  # no such limit; a highest_of has no cap
+        with pytest.raises(RuleError) as missing:
+            reformed_set(pols, {target: "1万"})
+        assert missing.value.problems[0].code == "R703"

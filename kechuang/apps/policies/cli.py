@@ -11,6 +11,8 @@
   explanation; without ``--input`` the entity's facts come from the platform's registry.
 * ``policy whatif --set NAME=VALUE … --year Y --input FILE`` — the baseline against the
   changed parameters: totals, per benefit, gainers and losers.
+* ``bench policy-registry [--entities N] [--year Y]`` — the policy pages' computations over
+  a registry of N fictitious entities, imported and rolled back (``bench.py``), as JSON.
 * ``bench policy --harness DIR (--entities N | --input FILE) --programmes K [--python PY]``
   — the engine's ``bench_policy``: ``{"kechuang": …, "openfisca": …, "numpy": …}``.
 
@@ -64,6 +66,14 @@ def register(sub, common, bench) -> None:
     bp.add_argument("--programmes", type=int, default=1, help=_("number of parameter sets evaluated in one pass"))
     bp.add_argument("--python", default=None, help=_("an interpreter with NumPy and OpenFisca for the harness scripts"))
     bp.set_defaults(func=cmd_bench)
+
+    br = bench.add_parser("policy-registry", parents=[common],
+                          help=_("time the policy facts, budget and what-if over a registry in the database"))
+    br.add_argument("--entities", type=int, default=3000,
+                    help=_("fictitious entities imported for the run and rolled back (0: the registry as it is)"))
+    br.add_argument("--year", type=int, default=2024, help=_("the year evaluated"))
+    br.add_argument("--repeat", type=int, default=3, help=_("runs per measure; the best is reported"))
+    br.set_defaults(func=cmd_bench_registry)
 
 
 def _lang(args) -> str:
@@ -280,4 +290,17 @@ def cmd_bench(args) -> int:
     out = {"kechuang": result.get("kechuang"), "openfisca": result.get("openfisca"), "numpy": result.get("numpy"),
            **{k: v for k, v in result.items() if k not in ("kechuang", "openfisca", "numpy")}}
     print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    return EXIT_OK
+
+
+def cmd_bench_registry(args) -> int:
+    from kechuang.cli import EXIT_OK, EXIT_USAGE
+
+    from .bench import bench_policy_registry
+
+    if args.entities < 0 or args.repeat < 1:
+        print(_("--entities must be at least 0 and --repeat at least 1."), file=sys.stderr)
+        return EXIT_USAGE
+    result = bench_policy_registry(args.entities, year=args.year, repeat=args.repeat)
+    print(json.dumps({"kechuang": result}, ensure_ascii=False, indent=2))
     return EXIT_OK

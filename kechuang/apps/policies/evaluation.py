@@ -3,8 +3,8 @@ the no-application list, the budget for the coming years and the what-if by coun
 
 Territory: a city's policy pays only entities in that city. Each policy file says where
 it applies (``territory: ["150100"]``, division codes; empty or absent: everywhere the
-registry covers); the engine loader checks it and :meth:`Policy.applies_to` matches an
-entity's division code against it.
+registry covers); the engine itself applies it as the first condition of every benefit
+(``engine.territory_condition``), for the pages, the CLI and the API alike.
 
 Money: the engine computes in fen (int64); amounts leave this module as ``Decimal`` yuan.
 """
@@ -29,11 +29,6 @@ def yuan(fen: int | None) -> Decimal | None:
     if fen is None:
         return None
     return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
-
-
-def in_territory(prefixes: tuple[str, ...]) -> pl.Expr:
-    """The polars condition "the entity's division code is inside these prefixes"."""
-    return pl.any_horizontal([pl.col("division_code").str.starts_with(p) for p in prefixes]).fill_null(False)
 
 
 @dataclass
@@ -116,44 +111,26 @@ def qualify_overrides(pset: PolicySet, overrides: dict[str, Any] | None) -> dict
 
 def evaluate_scoped(pset: PolicySet, facts: pl.DataFrame, year: int, overrides: dict[str, Any] | None = None,
                     state: pl.DataFrame | None = None, codes: list[str] | None = None) -> Result:
-    """Evaluate each policy on the entities of its territory; others get 0 from it."""
-    codes = codes or list(pset.policies)
-    overrides = qualify_overrides(pset, overrides)
+    """Evaluate the policies (``codes``: a subset) over the registry's facts in one engine pass.
+
+    The engine applies each policy's territory itself (``territory=True``: an entity outside,
+    or without a division code, gets 0 from it) — the same path as ``kechuang policy eval``
+    and the API, so the pages, the CLI and the API agree.
+    """
+    sub = pset.select(codes) if codes else pset
+    overrides = qualify_overrides(sub, overrides)
     if "division_code" not in facts.columns:
         facts = facts.with_columns(pl.lit(None, dtype=pl.String).alias("division_code"))
-    base = facts.select("uscc", "division_code")
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for code in codes:
-        groups.setdefault(pset[code].territory_prefixes(), []).append(code)
-    cols: dict[str, pl.Series] = {}
-    started_parts = []
-    off: list[str] = []
-    for prefixes, group in groups.items():
-        rows = facts if not prefixes else facts.filter(in_territory(prefixes))
-        sub = pset.select(group)
-        ov = {k: v for k, v in overrides.items() if k.split(".")[0] in group}
-        if rows.height == 0:
-            ev = evaluate(sub, facts.head(0), year, overrides=ov)
-        else:
-            st = None
-            if state is not None and state.height:
-                st = state.filter(pl.col("benefit").str.split(".").list.first().is_in(group))
-            ev = evaluate(sub, rows, year, overrides=ov, state=st)
-        off += ev.not_in_force
-        if ev.started.height:
-            started_parts.append(ev.started.select("uscc", "benefit", pl.col("started_year").cast(pl.Int64)))
-        joined = base.join(ev.frame.drop("total").with_columns(pl.lit(True).alias("__in")), on="uscc", how="left")
-        inside = joined["__in"].is_not_null()
-        for q in ev.benefits:
-            cols[q] = pl.select(pl.when(inside).then(joined[q]).otherwise(0).cast(pl.Int64).alias(q)).to_series()
-    order = [q for q in pset.order if q in cols]
-    frame = base.with_columns([cols[q] for q in order])
-    grants = [q for q in order if pset.benefit(q).kind == "grant"]
-    total = pl.sum_horizontal([pl.col(q).fill_null(0) for q in grants]) if grants else pl.lit(0)
-    frame = frame.with_columns(total.cast(pl.Int64).alias("total"))
-    started = pl.concat(started_parts) if started_parts else pl.DataFrame(
-        schema={"uscc": pl.String, "benefit": pl.String, "started_year": pl.Int64})
-    return Result(year, pset, frame, order, started, off)
+    st = None
+    if state is not None and state.height:
+        st = state.filter(pl.col("benefit").str.split(".").list.first().is_in(list(sub.policies)))
+    ev = evaluate(sub, facts, year, overrides=overrides, state=st, territory=True)
+    order = list(ev.benefits)
+    frame = facts.select("uscc", "division_code").with_columns(
+        [ev.frame[q] for q in order]).with_columns(ev.frame["total"])
+    started = ev.started.select("uscc", "benefit", pl.col("started_year").cast(pl.Int64)) if ev.started.height \
+        else pl.DataFrame(schema={"uscc": pl.String, "benefit": pl.String, "started_year": pl.Int64})
+    return Result(year, sub, frame, order, started, list(ev.not_in_force))
 
 
 # -- state: what confirmed decisions already started --------------------------------------------

@@ -10,19 +10,19 @@ From the exchange table (a file for the CLI, the registry for the pages):
    be decided) and ``tsme_eligible`` — the application of year ``year``, on the fiscal years
    before it.
 
-Cost: the engine evaluates the four shipped policies over 1M entities in about 0.6 s;
-building this frame from the ORM costs about 1.3 s per 10,000 entity-years (measured: the
-demo's 3,000 entities × 3 years in 1.3 s — ``exchange_rows`` + validation + assessment; the
-evaluation itself 0.08 s, a three-year budget 0.03 s more). A region-wide register of 10^5
-entities takes tens of seconds, so the no-application list is built by a background task,
-city by city (``tasks.no_application``); the budget and what-if pages still run in the request.
+Cost (measured with ``kechuang bench policy-registry``, see docs/rules.md): the registry is
+read column-wise through ``entities.facts.assessment_facts`` (``values_list``, a handful of
+queries whatever the size) — about 0.8 s for the demo's 3,000 entities × 3 years where the
+former row-by-row read (``exchange_rows``, model instances) took 5.5 s; the evaluation
+itself is a few hundredths of a second. The no-application list of a region-wide register
+is still built by a background task, city by city (``tasks.no_application``).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from kechuang.engine.exchange import COLUMN_BY_KEY, ExchangeTable, exchange_from_rows
+from kechuang.engine.exchange import COLUMN_BY_KEY, ExchangeTable
 from kechuang.engine.rules import derive_facts
 
 _TO_YUAN = [c for c, spec in COLUMN_BY_KEY.items() if spec.kind in ("money", "signed_money", "staff")]
@@ -73,30 +73,50 @@ PER_YEAR = ("tsme_registered_year", "hte_certified_on")
 def registry_table(entities, year: int) -> tuple[ExchangeTable | None, pl.DataFrame | None]:
     """The registry rows of ``entities`` (a queryset, already scoped) for ``year`` and the three years before.
 
-    ``exchange_rows`` gives ``tsme_registered_year`` and ``hte_certified_on`` as of each year,
-    while the exchange table holds one value per entity: the table gets each entity's latest
-    value (what the assessment reads), and the year-by-year values come back separately
+    Read column-wise by the entities module's ``assessment_facts`` (``values_list``, no model
+    instances; a handful of queries whatever the number of entities), with the entity
+    columns as of 31 December of ``year`` (the certificate latest issued by then, the
+    latest tech-SME registration of a year ≤ ``year``): what the assessment reads. The
+    year-by-year values of ``tsme_registered_year`` and ``hte_certified_on`` (the
+    certificate in force and the registration of each row's own year) come back separately
     for the panel facts (``tsme_consecutive_years``, ``is_new_high_tech``).
     """
-    from kechuang.apps.entities.facts import exchange_rows
-    from kechuang.engine.exchange import ENTITY_KEYS
+    import datetime
 
-    rows = list(exchange_rows(entities, years=list(range(year - 3, year + 1)), as_of_each_year=True))
-    if not rows:
+    from kechuang.apps.entities.facts import assessment_facts
+    from kechuang.engine.exchange import exchange_from_frame
+
+    facts = assessment_facts(entities, year, datetime.date(year, 12, 31))
+    if not len(facts):
         return None, None
-    per_year = pl.DataFrame([{"uscc": r["uscc"], "year": r["year"], **{k: r.get(k) for k in PER_YEAR}} for r in rows],
-                            schema={"uscc": pl.String, "year": pl.Int64, "tsme_registered_year": pl.Int64,
-                                    "hte_certified_on": pl.Date})
-    latest: dict[str, dict] = {}
-    for r in rows:
-        if r["uscc"] not in latest or r["year"] >= latest[r["uscc"]]["year"]:
-            latest[r["uscc"]] = r
-    for r in rows:
-        last = latest[r["uscc"]]
-        for key in ENTITY_KEYS:
-            if key in r:
-                r[key] = last.get(key)
-    return exchange_from_rows(rows, source="registry"), per_year
+    return exchange_from_frame(facts.frame(), source="registry"), per_year_columns(entities, facts, year)
+
+
+def per_year_columns(entities, facts, year: int) -> pl.DataFrame:
+    """(uscc, year, tsme_registered_year, hte_certified_on) for each row of ``facts``: the
+    registration of the row's own year and the certificate latest issued by the end of it."""
+    from kechuang.apps.entities.models import HteCertificate, TsmeRegistration
+
+    ids = entities.values("pk")
+    rows = pl.DataFrame({"entity_id": pl.Series(facts.entity_ids, dtype=pl.Int64),
+                         "uscc": pl.Series(facts.columns["uscc"], dtype=pl.String),
+                         "year": pl.Series(facts.columns["year"], dtype=pl.Int64)})
+    registered = pl.DataFrame(list(TsmeRegistration.objects.filter(entity__in=ids, year__lte=year)
+                                   .values_list("entity_id", "year")),
+                              schema={"entity_id": pl.Int64, "year": pl.Int64}, orient="row").unique()
+    registered = registered.with_columns(pl.col("year").alias("tsme_registered_year"))
+    certified = pl.DataFrame(list(HteCertificate.objects.filter(entity__in=ids, issued_on__year__lte=year)
+                                  .values_list("entity_id", "issued_on")),
+                             schema={"entity_id": pl.Int64, "hte_certified_on": pl.Date}, orient="row")
+    certified = (certified.group_by("entity_id", pl.col("hte_certified_on").dt.year().cast(pl.Int64)
+                                    .alias("_issued_year")).agg(pl.col("hte_certified_on").max())
+                 .sort("_issued_year"))
+    # both sides are sorted by year (within each entity too): the latest certificate issued by then
+    out = rows.sort("year").join_asof(certified, left_on="year", right_on="_issued_year", by="entity_id",
+                                      strategy="backward", check_sortedness=False)
+    out = out.join(registered, on=["entity_id", "year"], how="left")
+    return out.select("uscc", "year", pl.col("tsme_registered_year").cast(pl.Int64),
+                      pl.col("hte_certified_on").cast(pl.Date))
 
 
 def registry_facts(entities, year: int) -> pl.DataFrame:

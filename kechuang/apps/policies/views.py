@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -558,6 +559,25 @@ class WhatIfView(BudgetInputsMixin, PageMixin, TemplateView):
                         errors[name] = formula_message(exc)
                 rows.append({"name": name, "benefit": b, "what": what, "label": label, "current": current,
                              "value": given or current, "changed": changed, "error": errors.get(name)})
+        for n, li in enumerate(policy.limits, start=1):  # the caps of the combined limits, checked the same way
+            if li.kind != "combined_cap":
+                continue
+            name = f"l.{n}.cap"
+            given = " ".join((self.request.GET.get(name) or "").split()) if same_policy else ""
+            changed = bool(given) and given != " ".join(li.cap_text.split())
+            if changed:
+                target = f"{policy.code}.limits.{n}.cap"
+                try:
+                    reformed_set(pset, {target: given})
+                    formulas[target] = given
+                except RuleError as exc:
+                    errors[name] = formula_message(exc)
+            group = SimpleNamespace(code=f"limits.{n}", label=li.label or _("Combined cap"),
+                                    clause=" + ".join(q.split(".", 1)[1] if q.startswith(policy.code + ".") else q
+                                                      for q in li.benefits))
+            rows.append({"name": name, "benefit": group, "what": "cap", "label": _("Combined cap"),
+                         "current": li.cap_text, "value": given or li.cap_text, "changed": changed,
+                         "error": errors.get(name)})
         reform_set = pset
         if formulas and not errors:
             try:

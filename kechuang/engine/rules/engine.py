@@ -214,6 +214,23 @@ class Bound:
     start: ir.Expr | None
     continue_if: ir.Expr | None
     when: ir.Expr
+    #: the policy's territory as a condition (first of ``conjuncts``); None: applies everywhere
+    territory: ir.Expr | None = None
+
+
+def territory_condition(pol: Policy) -> ir.Expr | None:
+    """``coalesce(starts_with(division_code, [prefixes]), false)`` for a policy with a territory.
+
+    An entity whose division code lies outside the territory gets nothing from the policy;
+    an entity without a division code is outside too (never "unknown": the policy's test
+    for who may apply is the registered address). None when the policy applies everywhere.
+    """
+    prefixes = pol.territory_prefixes()
+    if not prefixes:
+        return None
+    inside = ir.Func("bool", "starts_with", [ir.FactRef("text", "division_code"),
+                                             ir.Const("list", tuple(prefixes), elem="text")])
+    return ir.Func("bool", "coalesce", [inside, ir.Const("bool", False)])
 
 
 def _conjuncts(e: ir.Expr) -> list[ir.Expr]:
@@ -221,8 +238,13 @@ def _conjuncts(e: ir.Expr) -> list[ir.Expr]:
 
 
 def bind_set(pset: PolicySet, year: int, as_of: dt.date | None = None,
-             overrides: dict[str, ir.Const] | None = None) -> tuple[list[Bound], list[Limit], list[str]]:
-    """Bind every in-force benefit for ``year``; returns (bound benefits, limits, policies not in force)."""
+             overrides: dict[str, ir.Const] | None = None, territory: bool = True,
+             ) -> tuple[list[Bound], list[Limit], list[str]]:
+    """Bind every in-force benefit for ``year``; returns (bound benefits, limits, policies not in force).
+
+    ``territory``: each benefit of a policy with a territory gets the territory as its first
+    condition (:func:`territory_condition`); False leaves it out (data without division codes).
+    """
     day = as_of or dt.date(year, 1, 1)
     overrides = overrides or {}
     env: dict[str, ir.Const] = {}
@@ -244,12 +266,14 @@ def bind_set(pset: PolicySet, year: int, as_of: dt.date | None = None,
     off: list[str] = []
     active = {c for c, pol in pset.policies.items() if pol.in_force(day)}
     off = [c for c in pset.policies if c not in active]
+    places = {c: territory_condition(pol) if territory else None for c, pol in pset.policies.items()}
     for q in pset.order:
         b = pset.benefit(q)
         if b.policy not in active:
             continue
         when = ir.bind(b.when, env, builtins)
-        conj = _conjuncts(when)
+        place = places[b.policy]
+        conj = _conjuncts(when) if place is None else [place, *_conjuncts(when)]
         start = ir.bind(b.start, env, builtins) if b.start is not None else None
         if start is not None and b.years:
             yc = builtins["year"]
@@ -259,7 +283,8 @@ def bind_set(pset: PolicySet, year: int, as_of: dt.date | None = None,
                            ir.Arith("count", "+", "add", start, ir.Const("count", b.years)), yc,
                            start=start.start, end=start.end)]
         bound.append(Bound(b, conj, ir.bind(b.amount, env, builtins), start,
-                           ir.bind(b.continue_if, env, builtins) if b.continue_if is not None else None, when))
+                           ir.bind(b.continue_if, env, builtins) if b.continue_if is not None else None, when,
+                           place))
     from dataclasses import replace as _replace
 
     for c in active:
@@ -604,8 +629,28 @@ def _run(ctx: Ctx, bound: list[Bound], limits: list[Limit], year: int, state: St
     return dense, unknown, sparse
 
 
+def territory_mode(pset: PolicySet, facts: Any, territory: bool | None) -> tuple[bool, list[Problem]]:
+    """Whether to apply the policies' territories to ``facts``, and the warning when not.
+
+    ``territory=None`` (the default everywhere): applied when the data has a
+    ``division_code`` column (the exchange table always has one); data without it (a test
+    case, a hand-written row) is evaluated as if every entity were inside, with W703 naming
+    the policies whose territory was not applied. True / False force it either way.
+    """
+    if territory is not None:
+        return territory, []
+    columns = facts.columns if isinstance(facts, pl.DataFrame) else list(facts)
+    if "division_code" in columns:
+        return True, []
+    local = [p.code for p in pset if p.territory]
+    if not local:
+        return True, []
+    return False, [Problem("W703", {"policies": "、".join(local)})]
+
+
 def evaluate(policies: PolicySet, facts: pl.DataFrame, year: int, overrides: dict[str, Any] | None = None, *,
-             state: Any = None, key: str = "uscc", as_of: dt.date | None = None) -> Evaluation:
+             state: Any = None, key: str = "uscc", as_of: dt.date | None = None,
+             territory: bool | None = None) -> Evaluation:
     """Every in-force benefit of ``policies`` for every row of ``facts`` (one row per entity, ``year``).
 
     ``overrides``: ``{"policy.param": value}`` (``"8%"``, ``"200万"`` or numbers; money numbers in
@@ -622,21 +667,24 @@ def evaluate(policies: PolicySet, facts: pl.DataFrame, year: int, overrides: dic
     >>> ev.to_json()["total_yuan"]
     '1000000.00'
     """
-    return _evaluate_many([(policies, overrides)], facts, year, state=state, key=key, as_of=as_of)[0]
+    return _evaluate_many([(policies, overrides)], facts, year, state=state, key=key, as_of=as_of,
+                          territory=territory)[0]
 
 
 def _evaluate_many(runs: list[tuple[PolicySet, dict[str, Any] | None]], facts: pl.DataFrame, year: int, *,
-                   state: Any, key: str, as_of: dt.date | None) -> list[Evaluation]:
+                   state: Any, key: str, as_of: dt.date | None, territory: bool | None = None) -> list[Evaluation]:
     """Several (policy set, overrides) over one prepared table: columns and shared work computed once."""
+    apply_territory, place_warnings = territory_mode(runs[0][0], facts, territory)
     bound_runs = []
     for pset, overrides in runs:
-        bound, limits, off = bind_set(pset, year, as_of, resolve_overrides(pset, overrides))
+        bound, limits, off = bind_set(pset, year, as_of, resolve_overrides(pset, overrides), apply_territory)
         bound_runs.append((pset, bound, limits, off))
     avail = set(facts.columns) if isinstance(facts, pl.DataFrame) else set(facts)
     names: set[str] = set()
     for _, bound, limits, _ in bound_runs:
         names |= needed_columns(bound, avail, limits)
     ctx, warnings = build_ctx(runs[0][0], facts, names)
+    warnings = [*place_warnings, *warnings]
     st = _state_arrays(state, facts, key, ctx.n)
     out = []
     for pset, bound, limits, off in bound_runs:
@@ -718,9 +766,10 @@ def evaluate_programmes(policies: PolicySet, facts: pl.DataFrame, year: int, pro
 
 def prepare_programmes(policies: PolicySet, facts: pl.DataFrame, year: int, programmes: list[dict[str, Any]],
                        *, as_of: dt.date | None = None) -> tuple[Ctx, list[tuple[list[Bound], list[Limit]]]]:
+    apply_territory, _ = territory_mode(policies, facts, None)
     prog_bound = []
     for ov in programmes:
-        bound, limits, _ = bind_set(policies, year, as_of, resolve_overrides(policies, ov))
+        bound, limits, _ = bind_set(policies, year, as_of, resolve_overrides(policies, ov), apply_territory)
         prog_bound.append((bound, limits))
     avail = set(facts.columns)
     names: set[str] = set()
@@ -815,17 +864,23 @@ def policy_scope(pset: PolicySet, pol: Policy) -> Scope:
 
 
 def reformed_set(pset: PolicySet, formulas: dict[str, str]) -> PolicySet:
-    """A copy of the set with some formulas replaced: ``{"policy.benefit.when|amount": text}``."""
+    """A copy of the set with some formulas replaced: ``{"policy.benefit.when|amount": text}``,
+    and caps of combined limits: ``{"policy.limits.N.cap": text}`` (N from 1, the file's order)."""
     import copy
 
     new = copy.copy(pset)
     new.policies = dict(pset.policies)
     for target, text in formulas.items():
         parts = target.split(".")
+        if len(parts) == 4 and parts[1] == "limits":
+            _reform_limit_cap(new, target, parts, text)
+            continue
         if len(parts) != 3 or parts[2] not in ("when", "amount") or parts[0] not in pset.policies \
                 or parts[1] not in pset.policies[parts[0]].benefits:
-            raise RuleError(Problem("R703", {"name": target, "problem": "应写成 政策编码.优惠编码.when 或 .amount",
-                                             "problem_en": "write policy.benefit.when or policy.benefit.amount"}))
+            raise RuleError(Problem("R703", {"name": target, "problem": "应写成 政策编码.优惠编码.when 或 .amount，"
+                                                                         "或 政策编码.limits.序号.cap",
+                                             "problem_en": "write policy.benefit.when, policy.benefit.amount "
+                                                           "or policy.limits.N.cap"}))
         code, bcode, what = parts
         pol = copy.copy(new.policies[code])
         pol.benefits = dict(pol.benefits)
@@ -845,6 +900,29 @@ def reformed_set(pset: PolicySet, formulas: dict[str, str]) -> PolicySet:
         new.policies[code] = pol
     new.order = evaluation_order(new)
     return new
+
+
+def _reform_limit_cap(new: PolicySet, target: str, parts: list[str], text: str) -> None:
+    """Replace the cap of a ``combined_cap`` limit (``policy.limits.N.cap``, N counted from 1
+    in the file's order) in ``new`` (a copy made by :func:`reformed_set`); the text is parsed
+    and type-checked as an amount, like the file's ``cap:``."""
+    import copy
+
+    code, _, index, what = parts
+    pol = new.policies.get(code)
+    n = int(index) if index.isdigit() else 0
+    if pol is None or what != "cap" or not 1 <= n <= len(pol.limits) or pol.limits[n - 1].kind != "combined_cap":
+        raise RuleError(Problem("R703", {"name": target, "problem": "没有这一项合计上限（写成 政策编码.limits.序号.cap）",
+                                         "problem_en": "no such combined cap (write policy.limits.N.cap)"}))
+    try:
+        cap = Checker(policy_scope(new, pol), text).amount(sx.parse(text))
+    except ExprError as exc:
+        raise RuleError(Problem(exc.code, exc.params, f"<{target}>", 1, exc.offset + 1)) from None
+    pol = copy.copy(pol)
+    pol.limits = list(pol.limits)
+    pol.limits[n - 1] = copy.copy(pol.limits[n - 1])
+    pol.limits[n - 1].cap, pol.limits[n - 1].cap_text = cap, text
+    new.policies[code] = pol
 
 
 def evaluation_order(pset: PolicySet) -> list[str]:
@@ -874,7 +952,7 @@ def evaluation_order(pset: PolicySet) -> list[str]:
 
 def whatif(policies: PolicySet, facts: pl.DataFrame, year: int, set: dict[str, Any] | None = None,  # noqa: A002
            *, formulas: dict[str, str] | None = None, state: Any = None, key: str = "uscc",
-           as_of: dt.date | None = None) -> WhatIf:
+           as_of: dt.date | None = None, territory: bool | None = None) -> WhatIf:
     """Evaluate a reform next to the baseline: changed parameters (``set``) and/or formulas.
 
     >>> import polars as pl
@@ -887,7 +965,7 @@ def whatif(policies: PolicySet, facts: pl.DataFrame, year: int, set: dict[str, A
     """
     reform_set = reformed_set(policies, formulas) if formulas else policies
     base, reform = _evaluate_many([(policies, None), (reform_set, set)], facts, year, state=state, key=key,
-                                  as_of=as_of)
+                                  as_of=as_of, territory=territory)
     frame = pl.DataFrame({key: base.frame[key], "baseline": base.frame["total"], "reform": reform.frame["total"]}
                          ).with_columns((pl.col("reform") - pl.col("baseline")).alias("delta"))
     changes: dict[str, Any] = dict(set or {})

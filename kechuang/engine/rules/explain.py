@@ -27,6 +27,7 @@ from .engine import (
     build_ctx,
     needed_columns,
     resolve_overrides,
+    territory_mode,
 )
 from .kernel import Ctx, TextCol, V
 from .money import display, yuan_str
@@ -306,13 +307,15 @@ def _row_facts(entity_row: Any) -> dict[str, list[Any]] | pl.DataFrame:
 
 def explain(policies: PolicySet, policy_code: str, entity_row: Any, year: int, *,
             overrides: dict[str, Any] | None = None, state: dict[str, int] | None = None,
-            as_of: dt.date | None = None) -> Trace:
+            as_of: dt.date | None = None, territory: bool | None = None) -> Trace:
     """Explain why one entity gets what it gets from one policy (all benefits), step by step.
 
     ``entity_row``: ``{"rd_expense": 30_000_000, …}`` (money in yuan, as in the exchange
     table) or a one-row Polars frame. ``state``: ``{benefit: started_year}`` for one-off and
     N-year benefits already received. The amounts are those of :func:`evaluate` — the same
-    compiled rules run through the same kernel.
+    compiled rules run through the same kernel. A policy with a territory first checks the
+    entity's ``division_code`` ("不在政策适用范围（呼和浩特市）"); ``territory`` as in
+    :func:`~kechuang.engine.rules.engine.territory_mode`.
 
     >>> from kechuang.engine.rules import load_policies
     >>> pols = load_policies("tests/data/policies/harness.yaml")
@@ -325,7 +328,8 @@ def explain(policies: PolicySet, policy_code: str, entity_row: Any, year: int, *
     pol = sub[policy_code]
     facts = _row_facts(entity_row)
     ov = resolve_overrides(sub, overrides)
-    bound, limits, off = bind_set(sub, year, as_of, ov)
+    apply_territory, place_warnings = territory_mode(sub, facts, territory)
+    bound, limits, off = bind_set(sub, year, as_of, ov, apply_territory)
     day = as_of or dt.date(year, 1, 1)
     if off:
         note = Step("note", WORDS["zh"]["not_in_force"].format(d=day), WORDS["en"]["not_in_force"].format(d=day))
@@ -345,10 +349,23 @@ def explain(policies: PolicySet, policy_code: str, entity_row: Any, year: int, *
             if id(c) not in ctx.trace:
                 ctx.ev(c, ctx.all)
     zr, er = Renderer(sub, ctx, "zh"), Renderer(sub, ctx, "en")
-    traces = [_benefit_trace(bb, ctx, zr, er, dense, unknown, sparse, st_input, year) for bb in bound]
+    place = _territory_step(pol, bound, ctx)
+    traces = [_benefit_trace(bb, ctx, zr, er, dense, unknown, sparse, st_input, year, place) for bb in bound]
     fact_steps = _fact_steps(sub, bound, ctx, zr, er, avail)
-    notes = [Step("note", w.message("zh"), w.message("en")) for w in warnings]
+    notes = [Step("note", w.message("zh"), w.message("en")) for w in [*place_warnings, *warnings]]
     return Trace(pol.code, pol.title, year, traces, fact_steps, notes)
+
+
+def _territory_step(pol: Any, bound: list[Bound], ctx: Ctx) -> Step | None:
+    """The territory check as a condition step (None when the policy applies everywhere)."""
+    cond = next((bb.territory for bb in bound if bb.territory is not None), None)
+    if cond is None:
+        return None
+    inside = bool(np.asarray(ctx.ev(cond, ctx.all).data, dtype=bool).reshape(-1)[0])
+    name = pol.territory_name()
+    if inside:
+        return Step("condition", f"在政策适用范围（{name}）内 → 符合", f"inside the policy's territory ({name}) → met", True)
+    return Step("condition", f"不在政策适用范围（{name}）", f"outside the policy's territory ({name})", False)
 
 
 def _flat(e: ir.Expr) -> list[ir.Expr]:
@@ -357,11 +374,11 @@ def _flat(e: ir.Expr) -> list[ir.Expr]:
 
 def _benefit_trace(bb: Bound, ctx: Ctx, zr: Renderer, er: Renderer, dense: dict[str, np.ndarray],
                    unknown: dict[str, np.ndarray | None], sparse: dict[str, Any], state: dict[str, dict[int, int]],
-                   year: int) -> BenefitTrace:
+                   year: int, place: Step | None = None) -> BenefitTrace:
     b = bb.benefit
     q = b.qname
-    steps: list[Step] = []
-    failed = False
+    steps: list[Step] = [place] if place is not None else []
+    failed = place is not None and place.ok is False
     for c in _flat(bb.when):
         ok, wz, we = zr.outcome(c)
         zh = f"{zr.render(c, labels=True)} → {wz}"

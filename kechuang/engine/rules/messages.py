@@ -84,6 +84,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "W701": ("数据中缺少事实列 {names}；依赖它们的优惠按“未知”处理",
              "the data lacks the fact column(s) {names}; benefits that need them are reported as unknown"),
     "W702": ("事实列 `{name}` 无法按{type}读取：{problem}", "fact column `{name}` cannot be read as {type_en}: {problem}"),
+    "W703": ("数据中没有行政区划代码列（division_code），未按适用范围筛选：{policies}",
+             "the data has no division code column (division_code); the territory of {policies} was not applied"),
     "R703": ("参数覆盖 `{name}` 无效：{problem}", "invalid parameter override `{name}`: {problem_en}"),
     "R704": ("没有编码为 `{code}` 的政策{hint}", "no policy with code `{code}`{hint_en}"),
 }

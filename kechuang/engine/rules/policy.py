@@ -191,6 +191,8 @@ class Policy:
     file: str = ""
     #: division codes (GB/T 2260, 6 digits) where the policy applies; empty: everywhere
     territory: list[str] = field(default_factory=list)
+    #: the territory's name for people (``territory_label: 呼和浩特市``); default: the codes
+    territory_label: str = ""
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -211,13 +213,18 @@ class Policy:
             return True
         return bool(division_code) and str(division_code).startswith(prefixes)
 
+    def territory_name(self) -> str:
+        """The territory as people read it: ``territory_label`` or the division codes."""
+        return self.territory_label or "、".join(self.territory)
+
     def to_json(self) -> dict[str, Any]:
         def pv(p: Parameter) -> list[dict[str, Any]]:
             return [{"from": v.start.isoformat(), "value": v.text, "ref": v.ref} for v in p.values]
 
         return {
             "code": self.code, "title": self.title, "issuer": self.issuer, "status": self.status,
-            "level": self.level, "territory": list(self.territory), "document_number": self.document_number,
+            "level": self.level, "territory": list(self.territory),
+            "territory_label": self.territory_name(), "document_number": self.document_number,
             "published_on": self.published_on.isoformat() if self.published_on else None,
             "effective_from": self.effective_from.isoformat(),
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
@@ -291,7 +298,7 @@ def _names(node: sx.Node) -> set[str]:
 # -- loading ------------------------------------------------------------------------
 
 TOP_FIELDS = {"code", "title", "issuer", "document_number", "status", "published_on", "effective_from",
-              "effective_to", "dates_note", "level", "territory", "source", "facts", "parameters", "benefits", "limits",
+              "effective_to", "dates_note", "level", "territory", "territory_label", "source", "facts", "parameters", "benefits", "limits",
               "tests", "note"}
 TOP_REQUIRED = ("code", "title", "issuer", "status", "level", "effective_from", "benefits")
 FACT_FIELDS = {"type", "label", "en", "note", "values"}
@@ -427,6 +434,7 @@ class _FileLoader:
             policy.source = f["source"][1].value() or {}
         if "territory" in f:
             policy.territory = self.territory(f["territory"][1])
+        policy.territory_label = self.text(f, "territory_label")
         self.level = policy.level
         cat = catalogue()
         # declared (carrier) facts
