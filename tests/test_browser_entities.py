@@ -65,3 +65,17 @@ def test_an_officer_runs_the_assessment_and_sees_the_pool(page, site):
 
     page.goto(site(entity.get_absolute_url()))
     assert "2025" in page.get_by_test_id("stored-assessments").inner_text()
+
+
+def test_an_officer_enters_a_led_standard_and_the_entity_page_confirms_the_tech_sme_directly(page, site):
+    """Direct confirmation route 4 (主导制定标准, 近五年内): entered on the entity form, used by
+    the explain trace on the entity page."""
+    entity = _candidate(site.people)
+    log_in(page, site, "officer_wuhai")
+    page.goto(site(f"/entities/{entity.pk}/edit/"))
+    page.fill("#id_led_standard_year", "2021")
+    submit_main_form(page)
+    assert page.url.endswith(f"/entities/{entity.pk}/"), page.url
+    body = page.locator("main").inner_text()
+    assert "2021" in body
+    assert "近五年内主导制定国际、国家或行业标准 有" in body

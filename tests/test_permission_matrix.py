@@ -81,7 +81,20 @@ def _sample_kwargs(route: str, people, persona: str, task_id, audit_id) -> dict 
         kwargs["year"] = 2024
     if "<int:pk>" in route or "<pk>" in route or "(?P<pk>" in route:
         if "entities" in route:
-            kwargs["pk"] = people.entities["hohhot" if persona == "officer_hohhot" else "wuhai"].pk
+            entity = people.entities["hohhot" if persona == "officer_hohhot" else "wuhai"]
+            kwargs["pk"] = entity.pk
+            if "assessment-r" in route:  # a stored run over the region with a result for the entity
+                import datetime
+
+                from kechuang.apps.entities.models import AssessmentResult, AssessmentRun
+
+                run = AssessmentRun.objects.filter(rule_version="r1-matrix").first() or AssessmentRun.objects.create(
+                    year=2025, on=datetime.date(2025, 6, 30), org_unit=people.units["150000"],
+                    rule_version="r1-matrix", status=AssessmentRun.Status.DONE)
+                result, _ = AssessmentResult.objects.get_or_create(
+                    run=run, entity=entity, defaults={"org_unit": entity.org_unit, "uscc": entity.uscc,
+                                                      "year": 2025, "stage": "none"})
+                kwargs["pk"] = run.pk if "assessment-runs" in route else result.pk
         elif "review" in route:  # review module: a document of the persona's city
             from kechuang.apps.review.testing import sample_document
 

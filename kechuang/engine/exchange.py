@@ -132,7 +132,8 @@ _DTYPES: dict[str, pl.DataType] = {
 _GRADES_AE = ("A", "B", "C", "D", "E")
 _PROVINCIAL = {"省级": "自治区级", "省部级": "自治区级"}
 
-# ENTITY_COLUMNS.md, in its order; then the expert-judged inputs of the high-tech score.
+# ENTITY_COLUMNS.md, in its order; then the expert-judged inputs of the high-tech score;
+# then the platform's own optional additions (PLATFORM_KEYS).
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("uscc", "统一社会信用代码", "uscc", "entity", "required",
                note="key; check character per GB 32100-2015"),
@@ -191,9 +192,19 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("mgmt_rd_institution", "研发机构与产学研合作得分", "points", "entity", maximum=6),
     ColumnSpec("mgmt_conversion_system", "成果转化组织实施与激励制度得分", "points", "entity", maximum=4),
     ColumnSpec("mgmt_talent_system", "人才培养与激励制度得分", "points", "entity", maximum=4),
+    # The platform's additions (not in ENTITY_COLUMNS.md; optional, a file without them
+    # reads as "none known"): the facts of the tech-SME direct-confirmation routes 2 and 4
+    # (国科发政〔2017〕115号 第七条 as given by the 管理中心's FAQ, rules.md §2.5).
+    ColumnSpec("national_award_top3_year", "获国家级科技奖励（获奖单位前三名）年度", "year", "entity", "none",
+               note="platform addition: year of the latest national S&T award on which the entity was among "
+                    "the first three award units; blank = none known"),
+    ColumnSpec("led_standard_year", "主导制定国际、国家或行业标准年度", "year", "entity", "none",
+               note="platform addition: year of the latest international, national or industry standard the "
+                    "entity led; blank = none known"),
 )
 COLUMN_BY_KEY: dict[str, ColumnSpec] = {c.key: c for c in COLUMNS}
 ENTITY_KEYS = tuple(c.key for c in COLUMNS if c.level == "entity")
+PLATFORM_KEYS = ("national_award_top3_year", "led_standard_year")   # not in ENTITY_COLUMNS.md
 YEARLY_KEYS = tuple(c.key for c in COLUMNS if c.level == "year")
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kechuang.apps.accounts.models import OrgUnit
 from kechuang.apps.audit import record, snapshot
 from kechuang.apps.common.tabular import CellError, ImportRejected
+from kechuang.engine.exchange import PLATFORM_KEYS
 
 from .models import (
     Entity,
@@ -24,7 +25,7 @@ from .models import (
 from .validators import validate_uscc
 
 ENTITY_FIELDS = ["name", "kind", "registered_on", "industry_code", "tech_field", "ownership", "listed",
-                 "deregistered_on"]
+                 "deregistered_on", "national_award_top3_year", "led_standard_year"]
 FACT_FIELDS = [f.name for f in EntityFact._meta.concrete_fields
                if f.name not in {"id", "entity", "year", "created_at", "updated_at", "created_by", "modified_by"}]
 
@@ -198,6 +199,9 @@ def do_import_exchange(table, *, acting_user, batch_file=None, progress=None) ->
         own = {"name": row.get("name"), "registered_on": row.get("registered_on"),
                "industry_code": row.get("industry_code") or "", "tech_field": row.get("tech_field") or "",
                "listed": bool(row.get("listed"))}
+        for key in PLATFORM_KEYS:   # the platform's optional columns: only when the file has them
+            if key in table.columns:
+                own[key] = row.get(key)
         grades = {k: row[k] for k in _GRADE_KEYS if row.get(k) is not None}
         unit = units.get(row.get("division_code"))
         if entity is None:
@@ -295,7 +299,7 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
 
     from .assessments import criteria_for, options_to_json, rule_version
     from .facts import assessment_facts
-    from .models import AssessmentResult, AssessmentRun
+    from .models import AssessmentResult, AssessmentRun, AssessmentRunFacts
 
     _require_run_unit(acting_user, unit)
     started = time.perf_counter()
@@ -309,10 +313,10 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
         Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=on))
     report(0, None, _("Reading the registry"))
     facts = assessment_facts(entities, year, on)
-    snapshots = facts.snapshots()
     records, pool = [], {}
     if len(facts):
-        report(0, len(snapshots), _("Assessing %(count)s entities") % {"count": len(snapshots)})
+        count = len(set(facts.entity_ids))
+        report(0, count, _("Assessing %(count)s entities") % {"count": count})
         result = assess(exchange_from_frame(facts.frame(), source=unit.name), year, on, options)
         records = result.records()
         pool = {entry["uscc"]: entry for entry in result.candidates()}
@@ -331,8 +335,10 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
                                            created_by=acting_user if getattr(acting_user, "pk", None) else None)
         AssessmentResult.objects.filter(year=year, current=True,
                                         entity__org_unit__path__startswith=unit.path).update(current=False)
-        batch = []
-        for done, rec in enumerate(records, start=1):
+        if len(facts):
+            AssessmentRunFacts.objects.create(run=run, data=facts.parquet(), rows=len(facts))
+        rows = []
+        for rec in records:
             uscc = rec["uscc"]
             hte = dict(rec["hte"])
             eligible = hte.pop("eligible")
@@ -343,18 +349,16 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
             counts["tsme_eligible"] += rec["tsme"]["eligible"]
             counts["tsme_direct"] += rec["tsme"]["direct"]
             counts["three_zeros_any"] += bool(rec["three_zeros"])
-            batch.append(AssessmentResult(
-                run=run, entity_id=info[uscc][0], org_unit_id=info[uscc][1], uscc=uscc, year=year,
-                hte_eligible=eligible, hte=hte, tsme_eligible=rec["tsme"]["eligible"],
-                tsme_score=rec["tsme"]["score"], tsme_direct=rec["tsme"]["direct"], tsme=rec["tsme"],
-                three_zeros=rec["three_zeros"], stage=rec["stage"], stage_rank=STAGES.index(rec["stage"]),
-                candidate=entry is not None, gaps=entry["gaps"] if entry else [],
-                pending=entry["pending"] if entry else [], facts=snapshots[uscc]))
-            if len(batch) >= 2000:
-                AssessmentResult.objects.bulk_create(batch)
-                batch = []
-                report(done, len(records), _("Storing the results"))
-        AssessmentResult.objects.bulk_create(batch)
+            rows.append({"run_id": run.pk, "entity_id": info[uscc][0], "org_unit_id": info[uscc][1], "uscc": uscc,
+                         "year": year, "current": True, "hte_eligible": eligible, "hte": hte,
+                         "tsme_eligible": rec["tsme"]["eligible"], "tsme_score": rec["tsme"]["score"],
+                         "tsme_direct": rec["tsme"]["direct"], "tsme": rec["tsme"],
+                         "three_zeros": rec["three_zeros"], "stage": rec["stage"],
+                         "stage_rank": STAGES.index(rec["stage"]), "candidate": entry is not None,
+                         "gaps": entry["gaps"] if entry else [], "pending": entry["pending"] if entry else []})
+        report(0, len(rows), _("Storing the results"))
+        _store_results(rows, progress=lambda done: report(done, len(rows), _("Storing the results")))
+        _refresh_statistics(AssessmentResult)
         run.status = AssessmentRun.Status.DONE
         run.entity_count = len(records)
         run.counts = counts
@@ -367,6 +371,48 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
                row_count=run.entity_count)
     report(len(records), len(records), _("%(count)s entities assessed") % {"count": len(records)})
     return run
+
+
+def _refresh_statistics(model) -> None:
+    """PostgreSQL: ``ANALYZE`` a table that just received many rows, so that the planner
+    knows an entity has a few results, not thousands, from the moment the run commits (the
+    entity page and the result lists would otherwise get parallel scans until autovacuum)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _store_results(rows: list[dict], *, progress=None, batch: int = 5000) -> None:
+    """Insert result rows (dicts of ``AssessmentResult`` column attnames): with ``COPY`` on
+    PostgreSQL (psycopg 3), elsewhere ``bulk_create``; in batches, reporting progress."""
+    import json
+
+    from django.db import connection
+
+    from .models import AssessmentResult
+
+    if not rows:
+        return
+    fields = [f for f in AssessmentResult._meta.concrete_fields if not f.primary_key]
+    json_columns = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(AssessmentResult._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), batch):
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows[start:start + batch]:
+                        copy.write_row([json.dumps(row[f.attname], ensure_ascii=False) if f.attname in json_columns
+                                        else row[f.attname] for f in fields])
+                if progress:
+                    progress(min(start + batch, len(rows)))
+        return
+    for start in range(0, len(rows), batch):
+        AssessmentResult.objects.bulk_create([AssessmentResult(**row) for row in rows[start:start + batch]])
+        if progress:
+            progress(min(start + batch, len(rows)))
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""`kechuang assess` and `kechuang bench assess`."""
+"""`kechuang assess`, `kechuang bench assess`, `bench import` and `bench assess-store`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ def register(sub, common, bench) -> None:
     bench_import.add_argument("--entities", type=int, default=33334,
                               help=_("fictitious entities (3 yearly rows each); default about 100,000 rows"))
     bench_import.set_defaults(func=cmd_bench_import)
+
+    bench_store = bench.add_parser("assess-store", parents=[common],
+                                   help=_("time a stored assessment run and the entity page in the configured database"))
+    bench_store.add_argument("--entities", type=int, default=30000, help=_("fictitious entities (3 yearly rows each)"))
+    bench_store.set_defaults(func=cmd_bench_assess_store)
 
 
 def cmd_assess(args) -> int:
@@ -119,3 +124,87 @@ def cmd_bench_import(args) -> int:
               "write_s": round(write_s, 2), "total_s": round(read_s + write_s, 2)}
     print(json.dumps({"kechuang": result}, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def cmd_bench_assess_store(args) -> int:
+    """Build a fictitious registry of N entities (three fiscal years each), run a stored
+    assessment over the whole region (``actions.do_run_assessment``), then time the entity
+    page (GET /entities/<pk>/, with its explain trace and stored history) and the explain
+    pass alone. Everything happens in one transaction that is rolled back, so the database
+    is left as it was (run it on a database that has the demo's org units)."""
+    import statistics
+    import time
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from kechuang.apps.accounts.models import OrgUnit, User
+    from kechuang.cli import EXIT_OK
+    from kechuang.engine.exchange import exchange_from_rows
+
+    from . import actions
+    from .demo import demo_rows
+    from .models import AssessmentResult, Entity, EntityFact, HteCertificate, TsmeRegistration
+    from .views import explain_entity
+
+    class Rollback(Exception):
+        pass
+
+    rows = demo_rows(args.entities, seed=11)
+    result: dict = {"entities": args.entities, "database": connection.vendor}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            actions.do_import_exchange(exchange_from_rows(rows, source="bench"), acting_user=None)
+            result["setup_import_s"] = round(time.perf_counter() - started, 2)
+            if connection.vendor == "postgresql":   # fresh statistics, as autovacuum keeps a real registry's
+                with connection.cursor() as cursor:
+                    for model in (Entity, EntityFact, HteCertificate, TsmeRegistration):
+                        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            region = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+            phases: dict[str, float] = {}
+
+            def progress(done, total, message=""):
+                phases.setdefault(str(message), time.perf_counter())
+
+            started = time.perf_counter()
+            run = actions.do_run_assessment(year=2025, unit=region, acting_user=None, progress=progress)
+            result["run_s"] = round(time.perf_counter() - started, 2)
+            ended = time.perf_counter()
+            marks = sorted(phases.items(), key=lambda item: item[1])   # each phase lasts until the next begins
+            result["run_phases_s"] = {name: round((marks[i + 1][1] if i + 1 < len(marks) else ended) - at, 2)
+                                      for i, (name, at) in enumerate(marks)}
+            result["results"] = run.entity_count
+            started = time.perf_counter()
+            run.refresh_from_db()
+            sample = AssessmentResult.objects.filter(run=run).order_by("pk").first()
+            result["facts_of_one_result_ms"] = round((time.perf_counter() - started) * 1000 + _ms(lambda: sample.facts), 1)
+            entity = Entity.objects.get(pk=sample.entity_id)
+            explain_ms = [_ms(lambda: explain_entity(entity, 2025)) for _ in range(7)]
+            result["explain_ms_median"] = round(statistics.median(explain_ms[1:]), 1)
+            admin = User.objects.create_superuser("bench-assess-store", "bench@example.invalid", None)
+            client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0].lstrip(".") or "localhost")
+            client.force_login(admin)
+            url = entity.get_absolute_url()
+            statuses = set()
+            page_ms = []
+            for _ in range(7):
+                started = time.perf_counter()
+                statuses.add(client.get(url).status_code)
+                page_ms.append((time.perf_counter() - started) * 1000)
+            result["entity_page_status"] = sorted(statuses)
+            result["entity_page_ms_median"] = round(statistics.median(page_ms[1:]), 1)
+            raise Rollback
+    except Rollback:
+        pass
+    print(json.dumps({"kechuang": result}, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _ms(call) -> float:
+    import time
+
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000

@@ -6,7 +6,8 @@ from kechuang.engine.exchange import COLUMNS
 
 from .models import Entity, EntityFact, HteCertificate, TsmeRegistration
 
-_ENTITY_ATTRS = {"uscc", "name", "registered_on", "industry_code", "tech_field", "listed"}
+_ENTITY_ATTRS = {"uscc", "name", "registered_on", "industry_code", "tech_field", "listed",
+                 "national_award_top3_year", "led_standard_year"}
 
 
 def exchange_rows(entities, years=None, *, as_of_each_year: bool = False):
@@ -60,11 +61,12 @@ def exchange_rows(entities, years=None, *, as_of_each_year: bool = False):
 _FACT_KEYS = [spec.key for spec in COLUMNS if spec.level == "year" and spec.key != "year"]
 _GRADE_KEYS = [spec.key for spec in COLUMNS if spec.level == "entity" and spec.key not in _ENTITY_ATTRS
                and spec.key not in {"division_code", "hte_certified_on", "tsme_registered_year"}]
-_TEXT_KINDS = {"money", "signed_money", "staff", "points"}   # handed over as exact text
+_DECIMAL_KINDS = {"money", "signed_money", "staff"}   # handed over as exact decimals (2 places)
+_TEXT_KINDS = {"points"}   # expert grades: text, as typed
 
 
 def _frame_value(kind: str, value):
-    """A registry value as the frame column of its kind takes it (decimals as exact text)."""
+    """A registry value as the frame column of its kind takes it (amounts as exact decimals)."""
     if value is None or value == "":
         return None
     return str(value) if kind in _TEXT_KINDS else value
@@ -73,6 +75,8 @@ def _frame_value(kind: str, value):
 def _dtype(spec):
     import polars as pl
 
+    if spec.kind in _DECIMAL_KINDS:
+        return pl.Decimal(38, 2)   # the registry keeps 2 decimal places (models.MONEY, STAFF)
     if spec.kind in _TEXT_KINDS:
         return pl.String
     return {"date": pl.Date, "year": pl.Int64, "count": pl.Int64, "bool": pl.Boolean}.get(spec.kind, pl.String)
@@ -92,8 +96,16 @@ class AssessmentFacts:
     def frame(self):
         """A Polars frame for ``exchange_from_frame`` (validated there, like any file)."""
         import polars as pl
+        import pyarrow as pa
 
-        return pl.DataFrame([pl.Series(spec.key, self.columns[spec.key], dtype=_dtype(spec)) for spec in COLUMNS])
+        series = []
+        for spec in COLUMNS:
+            values = self.columns[spec.key]
+            if spec.kind in _DECIMAL_KINDS:   # through Arrow: several times faster for many Decimals
+                series.append(pl.from_arrow(pa.array(values, pa.decimal128(38, 2))).alias(spec.key))
+            else:
+                series.append(pl.Series(spec.key, values, dtype=_dtype(spec)))
+        return pl.DataFrame(series)
 
     def snapshots(self) -> dict[str, dict]:
         """Per credit code, the facts as stored with a result: the entity columns once,
@@ -111,9 +123,80 @@ class AssessmentFacts:
         return out
 
 
+    def canonical(self):
+        """The columns directly in the validator's output form (``ExchangeTable.data``: money
+        in fen, staff in hundredths, blank non-taxable income = 0), for the explain pass of
+        one entity on its page. The registry's values were checked when they were entered
+        (forms and imports use the exchange rules), so this skips parsing them again; the
+        batch run (:meth:`frame`) validates the whole registry as it would a file, and a
+        test checks that both give the same record."""
+        import polars as pl
+
+        series = []
+        for spec in COLUMNS:
+            values = self.columns[spec.key]
+            if spec.kind in _DECIMAL_KINDS:
+                values = [None if v is None else int(v * 100) for v in values]
+            elif spec.kind == "points":
+                values = [None if v is None else int(v) for v in values]
+            series.append(pl.Series(spec.key, values, dtype=spec.dtype))
+        frame = pl.DataFrame(series)
+        return frame.with_columns(pl.col("non_taxable_income").fill_null(0))
+
+    def parquet(self) -> bytes:
+        """The columns as one Parquet file (zstd), sorted by credit code and year: how a
+        stored run keeps the facts it used (``AssessmentRunFacts``), once per run instead
+        of a JSON copy per result. Amounts stay exact text, dates dates."""
+        import io
+
+
+        buffer = io.BytesIO()
+        self.frame().sort(["uscc", "year"]).write_parquet(buffer, compression="zstd", row_group_size=20_000,
+                                                          statistics=True)
+        return buffer.getvalue()
+
+
+def snapshot_from_parquet(data: bytes, uscc: str) -> dict:
+    """One entity's facts out of a run's Parquet file, in the shape :meth:`AssessmentFacts.snapshots`
+    gives: ``{"entity": {…}, "years": [{…}, …]}``, blanks left out, dates ISO, amounts text.
+    Empty when the run did not assess the entity."""
+    import io
+
+    import polars as pl
+
+    frame = pl.scan_parquet(io.BytesIO(data)).filter(pl.col("uscc") == uscc).collect()
+    if not frame.height:
+        return {}
+    columns = {name: frame[name].to_list() for name in frame.columns}
+    return AssessmentFacts(columns, [0] * frame.height).snapshots()[uscc]
+
+
+def facts_from_snapshots(snapshots) -> AssessmentFacts:
+    """The columns back from stored snapshots (``{"entity": …, "years": […]}`` per entity), as
+    the migration that moved the per-result JSON copies into one file per run reads them."""
+    import datetime
+    from decimal import Decimal
+
+    columns: dict[str, list] = {spec.key: [] for spec in COLUMNS}
+    for snap in snapshots:
+        for year in snap["years"]:
+            row = {**snap["entity"], **year}
+            for spec in COLUMNS:
+                value = row.get(spec.key)
+                if spec.kind == "date" and isinstance(value, str):
+                    value = datetime.date.fromisoformat(value)
+                elif spec.kind in _DECIMAL_KINDS and value is not None:
+                    value = Decimal(str(value))
+                columns[spec.key].append(value)
+    return AssessmentFacts(columns, [0] * len(columns["uscc"]))
+
+
 def _json(value):
     import datetime
+    from decimal import Decimal
 
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
@@ -142,10 +225,11 @@ def assessment_facts(entities, year: int, on) -> AssessmentFacts:
     own: dict[int, tuple] = {}
     for values in (Entity.objects.filter(pk__in=entity_ids)
                    .values_list("pk", "uscc", "name", "registered_on", "industry_code", "tech_field", "listed",
-                                "org_unit__code", "expert_grades")):
-        pk, uscc, name, registered_on, industry, field, listed, division, grades = values
+                                "org_unit__code", "expert_grades", "national_award_top3_year", "led_standard_year")):
+        pk, uscc, name, registered_on, industry, field, listed, division, grades, award, standard = values
         known = {"uscc": uscc, "name": name, "division_code": division, "registered_on": registered_on,
                  "industry_code": industry, "tech_field": field, "listed": listed,
+                 "national_award_top3_year": award, "led_standard_year": standard,
                  "hte_certified_on": certificate.get(pk), "tsme_registered_year": registration.get(pk)}
         grades = grades or {}
         own[pk] = tuple(_frame_value(spec.kind, known[spec.key] if spec.key in known else grades.get(spec.key))

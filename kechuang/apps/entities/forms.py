@@ -23,6 +23,14 @@ class EntityForm(StyledFormMixin, forms.Form):
     tech_field = forms.CharField(label=_("High-tech field"), max_length=20, required=False)
     ownership = forms.CharField(label=_("Ownership"), max_length=50, required=False)
     listed = forms.BooleanField(label=_("Listed"), required=False)
+    national_award_top3_year = forms.IntegerField(
+        label=_("Latest national S&T award, among the first three award units (year)"), required=False,
+        min_value=1949, max_value=2100,
+        help_text=_("Tech-SME direct confirmation: a national S&T award within the last five years. Blank: none."))
+    led_standard_year = forms.IntegerField(
+        label=_("Latest international, national or industry standard led (year)"), required=False,
+        min_value=1949, max_value=2100,
+        help_text=_("Tech-SME direct confirmation: led a standard within the last five years. Blank: none."))
 
     def __init__(self, *args, units=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)

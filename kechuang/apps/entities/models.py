@@ -56,6 +56,12 @@ class Entity(TrackedModel):
     ownership = models.CharField(_("ownership"), max_length=50, blank=True)
     listed = models.BooleanField(_("listed"), default=False)
     deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True)
+    # Tech-SME direct confirmation routes 2 and 4 (国科发政〔2017〕115号 第七条; rules.md §2.5),
+    # the platform's own exchange columns: the year of the latest such award / standard.
+    national_award_top3_year = models.PositiveSmallIntegerField(
+        _("year of the latest national S&T award (among the first three award units)"), null=True, blank=True)
+    led_standard_year = models.PositiveSmallIntegerField(
+        _("year of the latest international, national or industry standard led"), null=True, blank=True)
     # The expert-judged inputs of the high-tech innovation score (指引 195号), as grades and
     # points keyed like the exchange table (ip_advancement_grade, mgmt_rd_system, …).
     expert_grades = models.JSONField(_("expert-judged grades"), default=dict, blank=True)
@@ -286,9 +292,27 @@ class AssessmentResultQuerySet(models.QuerySet):
         return self.filter(current=True)
 
 
+class AssessmentRunFacts(models.Model):
+    """The facts a run assessed, kept once per run: the exchange columns of every assessed
+    (entity, fiscal year) as one Parquet file (``facts.AssessmentFacts.parquet``). Apart from
+    the run so that listing runs or results never loads it."""
+
+    run = models.OneToOneField(AssessmentRun, on_delete=models.CASCADE, primary_key=True, related_name="facts_file")
+    data = models.BinaryField(_("facts used (Parquet)"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("facts of an assessment run")
+        verbose_name_plural = _("facts of assessment runs")
+
+    def __str__(self) -> str:
+        return f"facts of run #{self.run_id}"
+
+
 class AssessmentResult(models.Model):
     """One entity's stored result of a run: the engine's record (``record()`` gives it
-    back), the candidate-pool entry, and the facts it was computed from."""
+    back) and the candidate-pool entry; ``facts`` gives the facts it was computed from (kept
+    once per run, ``AssessmentRunFacts``)."""
 
     run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results")
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="assessments")
@@ -308,7 +332,6 @@ class AssessmentResult(models.Model):
     candidate = models.BooleanField(_("high-tech candidate"), default=False)
     gaps = models.JSONField(_("gaps"), default=list)
     pending = models.JSONField(_("pending"), default=list)
-    facts = models.JSONField(_("facts used"), default=dict)   # {"entity": {…}, "years": [{…}, …]}
 
     objects = AssessmentResultQuerySet.as_manager()
 
@@ -329,6 +352,17 @@ class AssessmentResult(models.Model):
         """The engine's record (``Assessment.record``) as it was stored."""
         return {"uscc": self.uscc, "year": self.year, "hte": {"eligible": self.hte_eligible, **self.hte},
                 "tsme": self.tsme, "three_zeros": list(self.three_zeros), "stage": self.stage}
+
+    @property
+    def facts(self) -> dict:
+        """The facts this result was computed from: ``{"entity": {…}, "years": [{…}, …]}``
+        (exchange keys, blanks left out, dates ISO, amounts as exact text)."""
+        if not hasattr(self, "_facts"):
+            from .facts import snapshot_from_parquet
+
+            data = AssessmentRunFacts.objects.filter(run_id=self.run_id).values_list("data", flat=True).first()
+            self._facts = snapshot_from_parquet(bytes(data), self.uscc) if data is not None else {}
+        return self._facts
 
     def gaps_text(self) -> str:
         return "；".join(self.gaps)

@@ -252,19 +252,17 @@ class ExchangeExportView(CapabilityRequiredMixin, View):
 
 def explain_entity(entity: Entity, year: int):
     """The assessment trace of one entity for application year ``year`` (explain mode of the
-    same rules the batch runs), or the reason it cannot be computed."""
-    from kechuang.engine.assess import explain
-    from kechuang.engine.exchange import ExchangeRejected, exchange_from_rows
+    same rules the batch runs, on the same facts: ``facts.assessment_facts`` as of the
+    default application date, handed over already typed: ``AssessmentFacts.canonical``),
+    or the reason it cannot be computed."""
+    from kechuang.engine.assess import default_application_date, explain
 
-    from .facts import exchange_rows
+    from .facts import assessment_facts
 
-    rows = list(exchange_rows(Entity.objects.filter(pk=entity.pk), years=range(year - 3, year)))
-    if not rows:
+    facts = assessment_facts(Entity.objects.filter(pk=entity.pk), year, default_application_date(year))
+    if not any(year - 3 <= y < year for y in facts.columns["year"]):
         return None, _("No facts for the fiscal years %(first)s–%(last)s.") % {"first": year - 3, "last": year - 1}
-    try:
-        return explain(exchange_from_rows(rows, source=entity.name), entity.uscc, year), None
-    except ExchangeRejected as rejected:
-        return None, "；".join(str(e) for e in rejected.errors[:5])
+    return explain(facts.canonical(), entity.uscc, year), None
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -251,7 +251,9 @@ class _Steps:
         self.add("tsme.score_pass", t.score_pass.state(i), t.score_pass, score=int(t.score[i]))
         self.add("tsme.direct", t.direct.state(i), t.direct,
                  cert="有" if t.valid_certificate[i] else "无",
-                 inst="有" if t.provincial_institution[i] else "无")
+                 award="有" if t.national_award[i] else "无",
+                 inst="有" if t.provincial_institution[i] else "无",
+                 standard="有" if t.led_standard[i] else "无")
         route = ("经综合评价" if t.score_pass.true[i] and t.size_ok.true[i] else "经直接确认"
                  if t.direct.true[i] else "综合评价与直接确认")
         self.add("tsme.eligible", t.eligible.state(i), None, summary=route)

@@ -74,6 +74,8 @@ class AssessOptions:
       under the 2022 指引's condition (三) (unconfirmed wording; off by default).
     * ``tsme_registration_years`` (R23): a TSME registration (入库) counts for the stage in
       its own year (1, "登记编号当年有效") or also the next year (2).
+    * ``tsme_recent_years`` (R26): "近五年内" of direct-confirmation routes 2 and 4 — an
+      award or a standard of year Y−5 … Y counts for application year Y (5).
     """
 
     registration_min_days: int = 365     # 指引 195号: "须注册成立365个日历天数以上"
@@ -86,5 +88,6 @@ class AssessOptions:
     tsme_direct_needs_basic: bool = True
     tsme_exclude_negative_list: bool = False
     tsme_registration_years: int = 1
+    tsme_recent_years: int = 5           # 直接确认 routes 2 and 4: "近五年内" (R26)
     ladder: LadderCriteria = field(default_factory=LadderCriteria)
     candidates: CandidateCriteria = field(default_factory=CandidateCriteria)

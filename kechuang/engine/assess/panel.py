@@ -130,6 +130,10 @@ def build_panel(table: ExchangeTable | pl.DataFrame, year: int, on: date | str |
         entity[key] = col.fill_null(False if col.dtype == pl.Boolean else 0).to_numpy()
         entity_known[key] = col.is_not_null().to_numpy()
     entity_known["tsme_registered_year"] = np.ones(n, bool)          # blank = not registered
+    for key in ("national_award_top3_year", "led_standard_year"):     # blank = none known
+        col = heads[key]
+        entity[key] = col.fill_null(0).to_numpy()
+        entity_known[key] = col.is_not_null().to_numpy()
 
     # a fiscal year "exists" when it ended on or after the registration date
     reg, reg_known = entity["registered_on"], entity_known["registered_on"]

@@ -77,7 +77,8 @@ STEPS: dict[str, str] = {
                      "（{p2} 分），取较高者 {points} 分",
     "tsme.ip_score": "科技成果指标：Ⅰ类知识产权 {ip1} 项、Ⅱ类 {ip2} 项，得 {points} 分",
     "tsme.score_pass": "综合评价：{score} 分；要求不低于 60 分且科技人员指标不为 0 分",
-    "tsme.direct": "直接确认：有效期内高新技术企业证书 {cert}；省部级以上研发机构 {inst}；"
+    "tsme.direct": "直接确认：有效期内高新技术企业证书 {cert}；近五年内国家级科技奖励（获奖单位前三名）{award}；"
+                   "省部级以上研发机构 {inst}；近五年内主导制定国际、国家或行业标准 {standard}；"
                    "须同时符合第六条（一）至（四）",
     "tsme.eligible": "科技型中小企业：{summary}",
     "three_zeros": "三清零：{text}",

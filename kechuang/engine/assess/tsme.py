@@ -57,6 +57,8 @@ class TsmeResult:
     score_pass: Check
     valid_certificate: np.ndarray
     provincial_institution: np.ndarray
+    national_award: np.ndarray
+    led_standard: np.ndarray
     direct: Check
     eligible: Check
 
@@ -102,11 +104,16 @@ def assess_tsme(p: Panel, o: AssessOptions, hte: HteResult) -> TsmeResult:
                        (("employees", L), ("tech_staff", L), ("rd_expense", L), ("sales_revenue", L),
                         ("total_cost_expense", L), ("ip_class1", L), ("ip_class2", L)))
 
-    # 直接确认: route 1 a valid HTE certificate; route 3 a provincial-or-higher R&D institution
-    # (routes 2, national awards, and 4, leading a standard, are not in the exchange table)
+    # 直接确认 (rules.md §2.5): route 1 a valid HTE certificate; route 2 a national S&T award
+    # "近五年内" with the entity among the first three award units; route 3 a provincial-or-
+    # higher R&D institution; route 4 "近五年内主导制定过国际标准、国家标准或行业标准".
+    # Routes 2 and 4 read the platform's optional columns (blank = none known, not met);
+    # "近五年内" = a year in Y−N … Y, N = tsme_recent_years (reading R26).
     level = y["rd_institution_level"][L]
     provincial = np.isin(level, PROVINCIAL_OR_ABOVE)
-    routes = Check(hte.valid_certificate | provincial, np.ones(p.n, bool))
+    award = _recent(p, "national_award_top3_year", o.tsme_recent_years)
+    standard = _recent(p, "led_standard_year", o.tsme_recent_years)
+    routes = Check(hte.valid_certificate | award | provincial | standard, np.ones(p.n, bool))
     basic = all_of(size_ok, no_incident, industry_ok)
     direct = all_of(basic, routes) if o.tsme_direct_needs_basic else routes   # reading R15
     by_score = all_of(basic, score_pass)
@@ -118,4 +125,11 @@ def assess_tsme(p: Panel, o: AssessOptions, hte: HteResult) -> TsmeResult:
                       staff_score=staff_score, rd_score_sales=rd_sales, rd_score_cost=rd_cost,
                       rd_score=rd_score, ip_score=ip_score, score=score, score_known=score_known,
                       score_pass=score_pass, valid_certificate=hte.valid_certificate,
-                      provincial_institution=provincial, direct=direct, eligible=eligible)
+                      provincial_institution=provincial, national_award=award, led_standard=standard,
+                      direct=direct, eligible=eligible)
+
+
+def _recent(p: Panel, key: str, years: int) -> np.ndarray:
+    """The entity's year in ``key`` is known and falls in Y−``years`` … Y."""
+    value, known = p.entity[key], p.entity_known[key]
+    return known & (value >= p.year - years) & (value <= p.year)

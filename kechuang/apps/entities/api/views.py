@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from kechuang.apps.accounts.models import OrgUnit
+from kechuang.apps.tasks.runner import enqueue
 
 from .. import actions
-from ..filtersets import EntityFilterSet
-from ..models import Entity, EntityFact
+from ..filtersets import AssessmentResultFilterSet, AssessmentRunFilterSet, EntityFilterSet
+from ..models import AssessmentResult, AssessmentRun, Entity, EntityFact
 from ..validators import validate_uscc
 
 
@@ -79,3 +83,117 @@ class EntityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         """The entity's yearly facts, oldest first."""
         entity = self.get_object()
         return Response(EntityFactSerializer(entity.facts.order_by("year"), many=True).data)
+
+
+# --- stored assessments ------------------------------------------------------------------
+
+class AssessmentRunSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="org_unit.code", read_only=True)
+
+    class Meta:
+        model = AssessmentRun
+        fields = ["id", "year", "on", "unit_code", "status", "rule_version", "criteria_source", "options",
+                  "entity_count", "counts", "created_at", "finished_at", "seconds"]
+        read_only_fields = fields
+
+
+class AssessmentRunInputSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100, help_text="application year Y (fiscal years Y−3…Y−1)")
+    unit = serializers.CharField(help_text="code of the unit whose entities (and those below it) are assessed")
+    on = serializers.DateField(required=False, allow_null=True, help_text="application date; default 30 June of Y")
+
+    def validate(self, data):
+        if data.get("on") and data["on"].year != data["year"]:
+            raise serializers.ValidationError({"on": [_("The application date must fall in the application year.")]})
+        return data
+
+
+class AssessmentResultSerializer(serializers.ModelSerializer):
+    """One entity's stored result: the engine's record (the same keys as ``kechuang assess``),
+    its candidate-pool entry and where it was stored."""
+
+    entity = serializers.IntegerField(source="entity_id", read_only=True)
+    name = serializers.CharField(source="entity.name", read_only=True)
+    division_code = serializers.CharField(source="entity.org_unit.code", read_only=True)
+    run = serializers.IntegerField(source="run_id", read_only=True)
+    hte = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AssessmentResult
+        fields = ["id", "run", "entity", "uscc", "name", "division_code", "year", "current", "stage", "hte", "tsme",
+                  "three_zeros", "candidate", "gaps", "pending"]
+        read_only_fields = fields
+
+    def get_hte(self, result) -> dict:
+        return {"eligible": result.hte_eligible, **result.hte}
+
+
+class AssessmentResultApiFilterSet(AssessmentResultFilterSet):
+    """The results page's filters, plus the year itself, the candidate flag and one run."""
+
+    year = django_filters.NumberFilter(field_name="year")
+    within = django_filters.CharFilter(method="filter_within", help_text="unit code: its entities and those below")
+    candidate = django_filters.BooleanFilter(field_name="candidate")
+    run = django_filters.NumberFilter(field_name="run_id")
+
+    class Meta(AssessmentResultFilterSet.Meta):
+        fields = ["year", "q", "within", "stage", "hte", "tsme_eligible", "three_zeros", "candidate", "run"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["within"].extra.pop("choices", None)   # any code; the queryset is already scoped
+
+
+class ResultPages(PageNumberPagination):
+    """50 a page unless ``?page_size=`` (at most 1,000) asks for more."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class AssessmentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Stored assessment runs over the caller's units (``?year=``); POST starts a run as a
+    background task and answers with the task to poll (``/api/tasks/<id>/``)."""
+
+    required_capability = "entities.run_assessment"
+    serializer_class = AssessmentRunSerializer
+    filterset_class = AssessmentRunFilterSet
+
+    def get_queryset(self):
+        return AssessmentRun.objects.visible_to(self.request.user, "entities.run_assessment").select_related(
+            "org_unit")
+
+    @extend_schema(request=AssessmentRunInputSerializer, responses={202: dict})
+    def create(self, request, *args, **kwargs):
+        data = AssessmentRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        unit = OrgUnit.objects.visible_to(request.user, "entities.run_assessment").filter(
+            code=values["unit"], kind__in=OrgUnit.PLACE_KINDS).first()
+        if unit is None:
+            raise serializers.ValidationError({"unit": [_("“%(unit)s” is outside your units.") % {"unit": values["unit"]}]})
+        task = enqueue("entities.run_assessment", acting_user=request.user,
+                       label=_("Assessment of %(unit)s for %(year)s") % {"unit": unit.name, "year": values["year"]},
+                       params={"year": values["year"], "unit": unit.code,
+                               "on": values["on"].isoformat() if values.get("on") else None})
+        return Response({"task": str(task.pk), "status_url": f"/api/tasks/{task.pk}/"},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class AssessmentResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Stored assessment results of the caller's entities. By default the current result of
+    each entity (``?run=<id>`` for one run's, current or not); filters ``year``, ``within``
+    (unit code), ``stage``, ``hte`` (yes/no/undecided), ``tsme_eligible`` (yes/no),
+    ``three_zeros`` (yes/no), ``candidate`` (true/false), ``q`` (name or credit code)."""
+
+    required_capability = "entities.view_entity"
+    serializer_class = AssessmentResultSerializer
+    filterset_class = AssessmentResultApiFilterSet
+    pagination_class = ResultPages
+
+    def get_queryset(self):
+        rows = AssessmentResult.objects.visible_to(self.request.user).select_related("entity__org_unit").order_by(
+            "-year", "uscc", "-run_id")
+        if self.action == "list" and not self.request.query_params.get("run"):
+            rows = rows.filter(current=True)
+        return rows

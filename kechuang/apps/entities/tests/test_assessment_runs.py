@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from kechuang.apps.audit.models import AuditEntry
 from kechuang.apps.entities import actions
 from kechuang.apps.entities.assessments import criteria_for, options_from_json, rule_version
-from kechuang.apps.entities.demo import demo_rows
 from kechuang.apps.entities.models import (
     AssessmentResult,
     AssessmentRun,
@@ -25,34 +24,11 @@ from kechuang.engine.assess import AssessOptions, LadderCriteria, assess
 from kechuang.engine.exchange import exchange_from_rows
 from kechuang.testing import valid_uscc
 
+from .conftest import FACTS
+
 pytestmark = pytest.mark.django_db
 
 M = 1_000_000
-FACTS = {"employees": "100", "tech_staff": "30", "sales_revenue": str(40 * M), "total_income": str(41 * M),
-         "high_tech_income": str(32 * M), "rd_expense": str(3 * M), "rd_expense_domestic": str(3 * M),
-         "total_cost_expense": str(38 * M), "net_assets": str(20 * M), "total_assets": str(60 * M),
-         "ip_class1": 1, "ip_class2": 5, "conversions": 3, "major_incident": False}
-
-
-@pytest.fixture
-def registry(people):
-    """80 demo entities over Wuhai's and Hohhot's counties, plus the personas' two entities
-    with three years of facts."""
-    divisions = {"1503": ["150302", "150303", "150300Z01"], "1501": ["150102"]}   # the test slice's units
-    rows = demo_rows(80)
-    for row in rows:
-        places = divisions[row["division_code"][:4]]
-        row["division_code"] = places[int(row["uscc"][-3:], 36) % len(places)]
-        for key, value in row.items():
-            if isinstance(value, float):
-                row[key] = f"{value:.2f}"
-    actions.do_import_exchange(exchange_from_rows(rows, source="demo"), acting_user=None)
-    for entity in people.entities.values():
-        actions.do_update_entity(entity, acting_user=None, registered_on=datetime.date(2015, 3, 1),
-                                 tech_field="电子信息")
-        for year in (2022, 2023, 2024):
-            actions.do_save_facts(entity, year, acting_user=None, **FACTS)
-    return people
 
 
 def _run(people, year=2025, unit="150000", user=None, **kwargs):
@@ -304,3 +280,29 @@ def test_registry_facts_the_exchange_checks_refuse_stop_the_run_and_nothing_is_s
     assert any(e["column"] and "科技人员" in e["message"] for e in task.result["errors"])
     assert not AssessmentRun.objects.exists() and not AssessmentResult.objects.exists()
     assert not AuditEntry.objects.filter(verb="entities.assessmentrun.create").exists()
+
+
+def test_the_facts_file_of_a_run_gives_each_entitys_facts_back_and_the_migration_reads_old_copies(registry):
+    from kechuang.apps.entities.facts import facts_from_snapshots, snapshot_from_parquet
+    from kechuang.apps.entities.models import AssessmentRunFacts
+
+    run = _run(registry)
+    stored = AssessmentRunFacts.objects.get(run=run)
+    snapshots = {r.uscc: r.facts for r in run.results.all()}
+    assert stored.rows == sum(len(s["years"]) for s in snapshots.values())
+    wuhai = snapshots[registry.entities["wuhai"].uscc]
+    assert [y["year"] for y in wuhai["years"]] == [2022, 2023, 2024]
+    assert wuhai["entity"]["registered_on"] == "2015-03-01" and wuhai["years"][0]["sales_revenue"] == "40000000.00"
+    # the per-result JSON copies of earlier versions convert to the same file contents
+    again = facts_from_snapshots(list(snapshots.values())).parquet()
+    assert {u: snapshot_from_parquet(again, u) for u in snapshots} == snapshots
+    assert snapshot_from_parquet(bytes(stored.data), "911500000000000000") == {}
+
+
+def test_the_entity_pages_explain_pass_gives_every_entity_the_stored_runs_record(registry):
+    from kechuang.apps.entities.views import explain_entity
+
+    run = _run(registry)
+    for result in run.results.select_related("entity"):
+        explanation, error = explain_entity(result.entity, 2025)
+        assert error is None and explanation.result == result.record(), result.uscc
