@@ -148,7 +148,7 @@ def test_switching_language(page, site):
     with page.expect_navigation():
         page.get_by_test_id("lang-en").click()
     assert page.url == site("/home/")
-    assert menu_labels(page) == ["Plans", "Plan reporting", "Overdue reports", "Entity registry", "Policies and benefits", "Confirmed benefit decisions", "Policy budget", "What-if", "Fair competition review", "Org units", "Background tasks"]
+    assert menu_labels(page) == ["Plans", "Plan reporting", "Overdue reports", "Entity registry", "Assessments", "Policies and benefits", "Confirmed benefit decisions", "Policy budget", "What-if", "Fair competition review", "Org units", "Background tasks"]
     assert "Bureau officer" in page.get_by_test_id("roles").inner_text()
     with page.expect_navigation():
         page.get_by_test_id("lang-zh").click()
