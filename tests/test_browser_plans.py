@@ -134,3 +134,21 @@ def test_a_reporter_has_approved_data_reopened_by_the_bureau(page, site):
     assert page.get_by_test_id("revised-value").inner_text().startswith("4")
     values = Value.objects.filter(series="sample-150300/platforms").order_by("known_at", "pk")
     assert [v.value for v in values] == [2.0, 4.0]
+
+
+def test_the_evaluation_page_loads_an_indicators_parts_on_demand(page, site):
+    """The parts of a decomposed target are counted on the page; a click loads each unit's
+    status and why (htmx, vendored) under the indicator."""
+    plan = _plan_with_values(site.people)
+    log_in(page, site, "officer_wuhai")
+    page.goto(site(f"/plans/{plan.pk}/evaluation/"))
+    row = page.locator("tr.kc-why", has=page.locator("[data-testid=parts]"))
+    assert row.count() == 1 and row.locator("[data-testid=parts-count]").count() >= 1
+    assert row.locator("[data-testid=parts-table]").count() == 0  # not yet loaded
+    row.get_by_test_id("show-parts").click()
+    table = row.get_by_test_id("parts-table")
+    table.wait_for()
+    units = [r.get_attribute("data-unit") for r in table.locator("tbody tr").all()]
+    assert sorted(units) == ["150302", "150303"]
+    assert "海勃湾区" in table.inner_text() and table.locator("[data-testid=chip]").count() == 2
+    assert page.url.endswith("/evaluation/")  # loaded in place, not a new page

@@ -808,3 +808,169 @@ def test_the_dashboard_benchmark_builds_renders_and_rolls_back(people):
     assert result["build_s"] >= 0 and result["database"]
     # the data set is gone again
     assert (Plan.objects.count(), OrgUnit.objects.count(), Value.objects.count()) == (plans, units, values)
+
+
+# --- large plans: every part judged in one pass, listed on demand ------------------------
+
+
+def _many_parts_plan(n_units: int):
+    """An engine plan with four kinds of quarterly or annual series, each target decomposed
+    over ``n_units`` units: a stock reported per quarter, a flow year to date, a flow
+    quarter by quarter (added up) and a money flow reported in another unit (亿元 → 万元)."""
+    from kechuang.engine.plans import Baseline, Chapter, Indicator, Measure, Part, Target, UnitRef
+    from kechuang.engine.plans import Plan as EnginePlan
+
+    units = [f"1503{u:02d}" for u in range(n_units)]
+
+    def parts(value):
+        return [Part(f"单位{code}", value, unit_ref=UnitRef(f"单位{code}", (code,), "resolved")) for code in units]
+
+    plan = EnginePlan(code="many", title="多单位规划", source="000_c8b8e38b7f624e86.txt", period_start=2021,
+                      period_end=2025, city="150300", chapters=[Chapter("1", "第一章")])
+    plan.indicators = [
+        Indicator(code="stock", name="平台数量", unit="家", chapter="1", baseline=Baseline(2020, 100),
+                  targets=[Target(2025, 200, parts=parts(10))], plan_code="many", quote="q",
+                  measure=Measure(frequency="quarter", basis="quarter", temporal="stock")),
+        Indicator(code="ytd", name="成交额", unit="亿元", chapter="1", baseline=Baseline(2020, 50),
+                  targets=[Target(2025, 100, parts=parts(5))], plan_code="many", quote="q",
+                  measure=Measure(frequency="quarter", basis="ytd", temporal="flow")),
+        Indicator(code="summed", name="新增企业", unit="家", chapter="1", baseline=Baseline(2020, 40),
+                  targets=[Target(2025, 80, parts=parts(4))], plan_code="many", quote="q",
+                  measure=Measure(frequency="quarter", basis="quarter", temporal="flow")),
+        Indicator(code="money", name="研发投入", unit="万元", catalogue="rd-spending", reported_unit="亿元",
+                  chapter="1", baseline=Baseline(2020, 40000), targets=[Target(2025, 76800, parts=parts(3000))],
+                  plan_code="many", quote="q", measure=Measure(temporal="flow")),
+    ]
+    return plan, units
+
+
+def _many_values(plan, units, seed: int = 7):
+    """Random values with what real reports bring: missing quarters, revisions (some known
+    only after the evaluation date), annual rows beside quarterly ones, and values sent
+    under the bare indicator code instead of the series."""
+    import random
+
+    from kechuang.engine.indicators import Observation
+
+    rng = random.Random(seed)
+    rows = []
+    for ind in plan.indicators:
+        for unit in units:
+            level = rng.uniform(1, 20)
+            for year in range(2020, 2025):
+                level *= rng.uniform(0.9, 1.3)
+                quarters = [0] if ind.measure.frequency == "year" else [1, 2, 3, 4]
+                if quarters != [0] and rng.random() < 0.2:
+                    quarters = [q for q in quarters if rng.random() < 0.7]
+                if quarters != [0] and rng.random() < 0.1:
+                    quarters.append(0)  # an annual row wins over the quarters
+                for q in quarters:
+                    value = level * q / 4 if ind.measure.basis == "ytd" and q else level
+                    known = datetime.datetime(year + 1 if q in (0, 4) else year, 3 * q % 12 + 1, 20)
+                    key = ind.code if not ind.catalogue and rng.random() < 0.1 else ind.series
+                    rows.append(Observation(key, unit, f"{year}Q{q}" if q else str(year), round(value, 3), known))
+                    if rng.random() < 0.1:  # a revision, sometimes known only later
+                        later = known + datetime.timedelta(days=rng.choice([30, 400]))
+                        rows.append(Observation(ind.series, unit, f"{year}Q{q}" if q else str(year),
+                                                round(value * 1.05, 3), later))
+    return rows
+
+
+def test_the_engine_judges_thousands_of_parts_in_one_pass_as_annualise_reads_one_series():
+    """evaluate() turns every part's series into years in one Polars pass; each part's
+    latest year and value are those annualise() gives on that series alone."""
+    import polars as pl
+
+    from kechuang.engine.indicators import as_known, evaluate, observations_frame
+    from kechuang.engine.indicators.observations import annualise
+
+    plan, units = _many_parts_plan(40)
+    values = _many_values(plan, units)
+    as_of = datetime.date(2024, 8, 15)
+    result = evaluate(plan, values, as_of)
+    known = as_known(observations_frame(values), as_of)
+    checked = 0
+    for item in result["indicators"]:
+        ind = next(i for i in plan.indicators if i.code == item["code"])
+        factor = 10000.0 if ind.reported_unit else 1.0  # 亿元 → 万元
+        keys = sorted({ind.series} | ({ind.code} if not ind.catalogue else set()))
+        assert len(item["parts"]) == len(units)
+        for part in item["parts"]:
+            series = (known.filter(pl.col("indicator").is_in(keys) & (pl.col("org_unit") == part["unit_code"]))
+                      .with_columns(pl.col("indicator").replace_strict({k: n for n, k in enumerate(keys)}).alias("rank"))
+                      .sort(["known_at", "rank"]).with_columns(pl.col("value") * factor))
+            years = {y: v for y, v in annualise(series, ind.measure.temporal, ind.measure.basis).items()
+                     if not (v.partial and ind.measure.temporal == "flow")}  # a flow's part-year stays out
+            latest = max(years) if years else None
+            assert part["latest"]["year"] == latest
+            if latest is not None:
+                assert part["latest"]["value"] == pytest.approx(years[latest].value, rel=1e-6)
+                checked += 1
+    assert checked > 100
+
+
+def test_the_engine_can_leave_the_parts_unexplained_with_the_same_numbers():
+    from kechuang.engine.indicators import evaluate, evaluate_many
+
+    plan, units = _many_parts_plan(12)
+    values = _many_values(plan, units, seed=11)
+    as_of = datetime.date(2024, 12, 31)
+    full = evaluate(plan, values, as_of)
+    lean = evaluate(plan, values, as_of, explain_parts=False)
+    assert lean["rollups"] == full["rollups"]
+    for a, b in zip(full["indicators"], lean["indicators"], strict=True):
+        assert a["explanation"] == b["explanation"] and a["status"] == b["status"]  # the indicator's own row
+        for pa, pb in zip(a["parts"], b["parts"], strict=True):
+            assert pa["explanation"]["text"] and pb["explanation"] is None
+            assert {k: v for k, v in pa.items() if k != "explanation"} == {k: v for k, v in pb.items()
+                                                                          if k != "explanation"}
+    # and the vectorised evaluation of many units agrees part by part
+    frame = evaluate_many([plan], values, as_of, units=units)
+    for item in lean["indicators"]:
+        for part in item["parts"]:
+            row = frame.filter((frame["indicator"] == item["code"]) & (frame["org_unit"] == part["unit_code"])).row(
+                0, named=True)
+            assert row["target_from_part"] and row["status"] == part["status"]
+
+
+def _parts_values(plan, people):
+    """Baselines and 2024 figures of the two counties' rd-spending parts (targets 4 and 2)."""
+    rd = plan.indicators.get(code="rd-spending")
+    known = timezone.now() - datetime.timedelta(days=1)
+    rows = [actions.ValueRow(rd, people.units[code], year, value, known)
+            for code, year, value in (("150302", 2020, 1.0), ("150303", 2020, 1.0),
+                                      ("150302", 2024, 2.0), ("150303", 2024, 1.9))]
+    actions.do_import_values(rows, kind=Value.Kind.REPORTED, acting_user=people.admin)
+    return rd
+
+
+def test_the_evaluation_page_counts_the_parts_and_lists_them_on_demand(people, login):
+    plan = sample_plan()
+    rd = _parts_values(plan, people)
+    officer = login(people.officer_wuhai)
+    page = officer.get(f"/plans/{plan.pk}/evaluation/").content.decode()
+    url = f"/plans/indicators/{rd.pk}/parts/"
+    # per indicator: how many parts, their statuses counted, and the link that loads them
+    assert 'data-testid="parts-count"' in page and f'hx-get="{url}?as_of=' in page
+    assert "vendor/htmx/htmx.min.js" in page
+    assert "data-unit=" not in page  # no part listed inline
+    fragment = officer.get(url).content.decode()
+    rows = fragment.split("<tr data-unit=")[1:]
+    assert [r.split('"')[1] for r in rows] == ["150302", "150303"]  # the unit furthest behind first
+    assert "完成率" in rows[0] and "海勃湾区" in rows[0]  # the explanation of its status
+    behind = rows[0].split('data-status="')[1].split('"')[0]
+    assert behind in ("lagging", "deteriorating", "accelerate")
+    assert f'data-status="{behind}"' in page.split('data-code="rd-spending"')[1]  # counted on the page
+
+
+def test_the_parts_fragment_is_scoped_like_the_evaluation_page(people, login):
+    plan = sample_plan()
+    rd = _parts_values(plan, people)
+    url = f"/plans/indicators/{rd.pk}/parts/"
+    reporter = login(people.reporter_haibowan).get(url).content.decode()
+    assert 'data-unit="150302"' in reporter and 'data-unit="150303"' not in reporter  # only its own part
+    assert login(people.officer_hohhot).get(url).status_code == 404  # another city's plan
+    assert login(people.expert).get(url).status_code == 403  # no plans.view_plan
+    from django.test import Client
+
+    assert Client().get(url).status_code == 302  # to the login page

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/refresh/", views.PlanRefreshView.as_view(), name="plan_refresh"),
     path("<int:pk>/rounds/new/", views.RoundOpenView.as_view(), name="round_open"),
     path("indicators/<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path("indicators/<int:pk>/parts/", views.IndicatorPartsView.as_view(), name="indicator_parts"),
     path("rounds/<int:pk>/", views.RoundDetailView.as_view(), name="round_detail"),
     path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="report_detail"),
     path("reports/<int:pk>/approve/", views.ReportDecisionView.as_view(decision="approve"), name="report_approve"),

@@ -4,7 +4,7 @@ unit reports, exports, and the public progress page."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from django.contrib import messages
@@ -197,7 +197,11 @@ def _decorate(result: dict) -> dict:
         for part in item.get("parts", []):
             part["chip"] = _chip(part["status"])
             part["label"] = _label(part["status"])
-            part["why"] = part["explanation"]["text" if zh else "text_en"]
+            if part.get("explanation") is not None:  # None: evaluated without (shown on demand)
+                part["why"] = part["explanation"]["text" if zh else "text_en"]
+        parts = Counter(p["status"] for p in item.get("parts", []))
+        item["parts_counts"] = [{"status": s, "label": _label(s), "chip": _chip(s), "count": parts[s]}
+                                for s in STATUS_ORDER if parts[s]]
     for group in result["rollups"]["units"] + result["rollups"]["chapters"]:
         group["chip"] = _chip(group["worst"])
         group["label"] = _label(group["worst"])
@@ -245,7 +249,8 @@ class PlanDetailView(PlanMixin, PageMixin, TemplateView):
         plan = self.get_plan()
         user = self.request.user
         as_of = _as_of(self.request)
-        result = _decorate(evaluate_for(user, plan, as_of))
+        # the dashboard shows no part's explanation: a plan decomposed over 200 units has thousands
+        result = _decorate(evaluate_for(user, plan, as_of, explain_parts=False))
         ids = dict(plan.indicators.values_list("code", "pk"))
         for item in result["indicators"]:
             item["pk"] = ids.get(item["code"])
@@ -282,7 +287,8 @@ class PlanEvaluationView(PlanMixin, PageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         plan = self.get_plan()
         as_of = _as_of(self.request)
-        result = _decorate(evaluate_for(self.request.user, plan, as_of))
+        # each indicator's parts are counted here and listed on demand (IndicatorPartsView)
+        result = _decorate(evaluate_for(self.request.user, plan, as_of, explain_parts=False))
         ids = dict(plan.indicators.values_list("code", "pk"))
         for item in result["indicators"]:
             item["pk"] = ids.get(item["code"])
@@ -317,7 +323,7 @@ class IndicatorDetailView(PageMixin, TemplateView):
         plan = ind.plan
         user = self.request.user
         as_of = _as_of(self.request)
-        result = _decorate(evaluate_for(user, plan, as_of))
+        result = _decorate(evaluate_for(user, plan, as_of, indicator=ind.code))
         item = next((i for i in result["indicators"] if i["code"] == ind.code), None)
         values = (Value.objects.visible_to(user).known().filter(series=ind.series)
                   .select_related("org_unit", "entered_by", "indicator"))
@@ -373,6 +379,32 @@ class IndicatorDetailView(PageMixin, TemplateView):
         else:
             messages.error(request, _("Fill in every field of the override, including the reason."))
         return HttpResponseRedirect(ind.get_absolute_url())
+
+
+class IndicatorPartsView(CapabilityRequiredMixin, TemplateView):
+    """A fragment of the evaluation page: one indicator's decomposed targets, unit by unit,
+    each with its status and why; those furthest behind first. The evaluation page loads it
+    on demand (htmx), since a plan decomposed over 200 units has thousands of parts.
+
+    Scoped like the page: the indicator must be visible to the user (``access_indicator``)
+    and a unit that answers only for some lines sees only its own parts (``restrict``)."""
+
+    required_capability = "plans.view_plan"
+    template_name = "plans/_indicator_parts.html"
+
+    def get_context_data(self, **kwargs):
+        from kechuang.engine.indicators.status import SEVERITY
+
+        context = super().get_context_data(**kwargs)
+        ind = access_indicator(self.request.user, self.kwargs["pk"])
+        as_of = _as_of(self.request)
+        result = _decorate(evaluate_for(self.request.user, ind.plan, as_of, indicator=ind.code))
+        item = next((i for i in result["indicators"] if i["code"] == ind.code), None)
+        parts = sorted(item["parts"] if item else [], key=lambda p: -SEVERITY[p["status"]])  # stable: plan order
+        for part in parts:
+            part["achievement_pct"] = "—" if part["achievement"] is None else f"{part['achievement'] * 100:.1f}%"
+        context.update({"indicator": ind, "parts": parts, "as_of": as_of})
+        return context
 
 
 class PlanPublishView(CapabilityRequiredMixin, PlanMixin, View):
@@ -773,7 +805,7 @@ class PublicPlanView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         plan = access_public_plan(self.kwargs["pk"])
-        result = _decorate(evaluate_plan(plan, timezone.localdate()))
+        result = _decorate(evaluate_plan(plan, timezone.localdate(), explain_parts=False))  # no parts shown
         context.update({"plan": plan, "result": result, "title": plan.title,
                         "charts": {"charts": _chart_series(plan, result, None),
                                    "pie": _status_context(result)["pie"]}})

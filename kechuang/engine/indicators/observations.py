@@ -154,8 +154,9 @@ def annualise_rows(rows: list[tuple[int, int, float]], temporal: str = "stock",
                    basis: str | None = "ytd") -> dict[int, YearValue]:
     """:func:`annualise` on plain ``(year, quarter, value)`` rows, in the frame's order.
 
-    Plain Python: a series holds a few dozen rows, and a dashboard evaluates thousands of
-    series (20 indicators × 200 units' parts), where NumPy's per-call cost dominated."""
+    One series at a time, in plain Python: the reference for
+    :func:`kechuang.engine.indicators.evaluation.evaluate`, which turns all the series of a
+    plan into years in one Polars pass (``_annual_cells``) with the same rules."""
     by_year: dict[int, list[tuple[int, float]]] = {}
     for year, quarter, value in rows:
         by_year.setdefault(int(year), []).append((int(quarter), value))
