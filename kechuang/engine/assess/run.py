@@ -21,7 +21,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import gc
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -126,7 +128,62 @@ class Assessment:
         }
 
     def records(self) -> list[dict[str, Any]]:
-        return [self.record(i) for i in range(self.panel.n)]
+        """``[record(i) for i in range(n)]``, built column by column: every array is turned
+        into a Python list once and each condition's value and threshold computed for the
+        whole column (:func:`_condition_columns`), so the loop over entities only assembles
+        dicts. The garbage collector is paused meanwhile: the records make about ten
+        containers an entity, none in a cycle, and at 100,000 entities the collector's
+        repeated passes over them took half the time. A test checks that both give the
+        same records."""
+        with gc_paused():
+            return self._records()
+
+    def _records(self) -> list[dict[str, Any]]:
+        p, h, t, z = self.panel, self.hte, self.tsme, self.zeros
+        n = p.n
+        checks = {name: h.conditions[name] for name in CONDITIONS}
+        states = {name: _states(check) for name, check in checks.items()}
+        known = {name: check.known.tolist() for name, check in checks.items()}
+        values = {name: _condition_columns(self, name) for name in CONDITIONS}
+        conversion_known = h.conversion_known
+        grade = h.conversion_grade
+        score_columns = (
+            ("ip", h.ip_low.tolist(), h.ip_high.tolist()),
+            ("conversion", np.where(conversion_known, CONVERSION_LOW[grade], 0).tolist(),
+             CONVERSION_HIGH[np.where(conversion_known, grade, 0)].tolist()),
+            ("management", h.management_low.tolist(), h.management_high.tolist()),
+            ("growth", h.growth_low.tolist(), h.growth_high.tolist()),
+            ("total", h.score_low.tolist(), h.score_high.tolist()),
+        )
+        eligible = _states(h.eligible)
+        tsme_columns = (t.eligible.true.tolist(), t.score.tolist(), t.direct.true.tolist(), _states(t.size_ok),
+                        t.staff_score.tolist(), t.rd_score.tolist(), t.ip_score.tolist())
+        zeros = [getattr(z, name).tolist() for name in THREE_ZEROS]
+        stages = [STAGES[s] for s in self.stages.stage.tolist()]
+        uscc, year = p.uscc.to_list(), p.year
+        out: list[dict[str, Any]] = []
+        for i in range(n):
+            conditions: dict[str, dict[str, Any]] = {}
+            missing: list[str] = []
+            for name in CONDITIONS:
+                entry: dict[str, Any] = {"passed": states[name][i], **values[name][i]}
+                if not known[name][i]:
+                    entry["missing"] = self.missing(checks[name], i, name)
+                    missing += entry["missing"]
+                conditions[name] = entry
+            t_eligible, t_score, t_direct, t_size, t_staff, t_rd, t_ip = (c[i] for c in tsme_columns)
+            out.append({
+                "uscc": uscc[i],
+                "year": year,
+                "hte": {"eligible": eligible[i], "conditions": conditions,
+                        "score": {key: [int(low[i]), int(high[i])] for key, low, high in score_columns},
+                        "missing": list(dict.fromkeys(missing))},
+                "tsme": {"eligible": bool(t_eligible), "score": int(t_score), "direct": bool(t_direct),
+                         "size_ok": t_size, "parts": {"staff": int(t_staff), "rd": int(t_rd), "ip": int(t_ip)}},
+                "three_zeros": [name for name, column in zip(THREE_ZEROS, zeros, strict=True) if column[i]],
+                "stage": stages[i],
+            })
+        return out
 
     def missing(self, check: Check, i: int, name: str = "") -> list[str]:
         """Facts (``key`` or ``key[year]``) or grades that would decide ``check``."""
@@ -176,6 +233,76 @@ def _conversion_low(h: HteResult, i: int) -> int:
 
 def _conversion_high(h: HteResult, i: int) -> int:
     return int(CONVERSION_HIGH[h.conversion_grade[i] if h.conversion_known[i] else 0])
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (as it was before, afterwards)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _states(check: Check) -> list[bool | None]:
+    """``check.state(i)`` for every entity: passed / failed, None where undecidable."""
+    return [bool(p) if k else None for p, k in zip(check.passed.tolist(), check.known.tolist(), strict=True)]
+
+
+def _condition_columns(a: Assessment, name: str) -> list[dict[str, Any]]:
+    """``_value_threshold(a, name, i)`` for every entity i, computed column by column."""
+    p, h, o = a.panel, a.hte, a.options
+    known = h.conditions[name].known.tolist()
+    y, L = p.yearly, LATEST
+
+    def latest(key: str) -> list[int]:
+        return [int(v) for v in y[key][L].tolist()]
+
+    if name == "registered_one_year":
+        days = h.days_registered.tolist()
+        return [{"value": int(d) if k else None, "threshold": o.registration_min_days}
+                for d, k in zip(days, known, strict=True)]
+    if name == "owns_core_ip":
+        owned = (y["ip_class1"][L] + y["ip_class2"][L]).tolist()
+        return [{"value": int(v) if k else None, "threshold": 1} for v, k in zip(owned, known, strict=True)]
+    if name == "in_supported_field":
+        return [{"value": TECH_FIELDS[f] if f >= 0 else None, "threshold": "国家重点支持的高新技术领域"}
+                for f in p.entity["tech_field"].tolist()]
+    if name == "tech_staff_ratio":
+        threshold = _ratio_threshold(TECH_STAFF_PERCENT)
+        return [{"value": fmt_ratio(tech, emp) if k else None, "threshold": threshold,
+                 "basis": {"tech_staff": fmt_staff(tech), "employees": fmt_staff(emp)}}
+                for tech, emp, k in zip(latest("tech_staff"), latest("employees"), known, strict=True)]
+    if name == "rd_intensity":
+        return [{"value": fmt_ratio(rd3, sales3) if k else None, "threshold": _ratio_threshold(int(percent)),
+                 "basis": {"rd_expense_3y": fmt_money(rd3), "sales_revenue_3y": fmt_money(sales3),
+                           "sales_revenue_latest": fmt_money(sales)}}
+                for rd3, sales3, percent, sales, k in zip(h.rd3.tolist(), h.sales3.tolist(), h.rd_percent.tolist(),
+                                                          latest("sales_revenue"), known, strict=True)]
+    if name == "rd_domestic_share":
+        threshold = _ratio_threshold(RD_DOMESTIC_PERCENT)
+        return [{"value": fmt_ratio(dom3, rd3) if k else None, "threshold": threshold,
+                 "basis": {"rd_expense_domestic_3y": fmt_money(dom3), "rd_expense_3y": fmt_money(rd3)}}
+                for dom3, rd3, k in zip(h.dom3.tolist(), h.rd3.tolist(), known, strict=True)]
+    if name == "high_tech_income_share":
+        threshold = _ratio_threshold(HIGH_TECH_INCOME_PERCENT)
+        return [{"value": fmt_ratio(hti, base) if k else None, "threshold": threshold,
+                 "basis": {"high_tech_income": fmt_money(hti), "total_income": fmt_money(total),
+                           "non_taxable_income": fmt_money(free)}}
+                for hti, base, total, free, k in zip(latest("high_tech_income"), h.income_base.tolist(),
+                                                     latest("total_income"), latest("non_taxable_income"), known,
+                                                     strict=True)]
+    if name == "innovation_score":
+        return [{"value": [int(low), int(high)], "threshold": SCORE_PASS_ABOVE + 1}
+                for low, high in zip(h.score_low.tolist(), h.score_high.tolist(), strict=True)]
+    if name == "no_major_incident":
+        now = p.incident_now.astype(bool) & bool(o.incident_in_application_year)
+        incident = (y["major_incident"][L].astype(bool) | now).tolist()
+        return [{"value": bool(v) if k else None, "threshold": False} for v, k in zip(incident, known, strict=True)]
+    raise KeyError(name)
 
 
 def _ratio_threshold(percent: int) -> str:
