@@ -261,6 +261,9 @@ def do_import_exchange(table, *, acting_user, batch_file=None, progress=None) ->
         [TsmeRegistration(entity=e, year=y, created_by=acting_user) for (_pk, y), e in registrations.items()],
         batch_size=2000, ignore_conflicts=True)
     summary = {"rows": len(rows), "entities_created": created, "entities_updated": updated}
+    if len(rows) >= BULK_ROWS:  # a bulk import: the planner must know the tables' new sizes
+        for model in (Entity, EntityFact, HteCertificate, TsmeRegistration):
+            _refresh_statistics(model)
     record("entities.entity.import", actor=acting_user, object_type="entities.entity",
            object_repr=_("Import of %(count)s rows of entity facts") % {"count": len(rows)},
            after=summary, batch_file=batch_file, row_count=len(rows))
@@ -374,6 +377,9 @@ def do_run_assessment(*, year: int, unit: OrgUnit, acting_user, on: datetime.dat
                row_count=run.entity_count)
     report(len(records), len(records), _("%(count)s entities assessed") % {"count": len(records)})
     return run
+
+
+BULK_ROWS = 1000  # imports and runs at least this large refresh the tables' statistics
 
 
 def _refresh_statistics(model) -> None:

@@ -145,7 +145,7 @@ def cmd_bench_assess_store(args) -> int:
 
     from . import actions
     from .demo import demo_rows
-    from .models import AssessmentResult, Entity, EntityFact, HteCertificate, TsmeRegistration
+    from .models import AssessmentResult, Entity
     from .views import explain_entity
 
     class Rollback(Exception):
@@ -158,10 +158,6 @@ def cmd_bench_assess_store(args) -> int:
             started = time.perf_counter()
             actions.do_import_exchange(exchange_from_rows(rows, source="bench"), acting_user=None)
             result["setup_import_s"] = round(time.perf_counter() - started, 2)
-            if connection.vendor == "postgresql":   # fresh statistics, as autovacuum keeps a real registry's
-                with connection.cursor() as cursor:
-                    for model in (Entity, EntityFact, HteCertificate, TsmeRegistration):
-                        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
             region = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
             phases: dict[str, float] = {}
 
