@@ -23,7 +23,7 @@ from .checker import Checker, FactInfo, ParamInfo, Scope
 from .errors import ExprError, Problem, RuleError
 from .kernel import Ctx, Rows, TextCol, V
 from .money import fen_from_yuan, yuan_str
-from .policy import Benefit, Limit, Policy, PolicySet, catalogue, to_days
+from .policy import Benefit, Limit, Policy, PolicySet, catalogue, dependency_order, to_days
 
 # -- inputs: a Polars frame (or a dict of columns) → prepared columns -------------------------
 
@@ -929,24 +929,9 @@ def evaluation_order(pset: PolicySet) -> list[str]:
     """The benefits in dependency order (a benefit after those its formulas use), the
     set's own order kept otherwise; a reform that makes a cycle is refused (R204)."""
     benefits = {b.qname: b for p in pset for b in p.benefits.values()}
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(q: str, path: list[str]) -> None:
-        if state.get(q) == 2:
-            return
-        if state.get(q) == 1:
-            cycle = " → ".join([*path[path.index(q):], q])
-            raise RuleError(Problem("R204", {"cycle": cycle}, f"<{q}>"))
-        state[q] = 1
-        for d in sorted(benefits[q].depends_on):
-            if d in benefits:
-                visit(d, [*path, q])
-        state[q] = 2
-        order.append(q)
-
-    for q in [*[q for q in pset.order if q in benefits], *benefits]:
-        visit(q, [])
+    order, cycles = dependency_order(benefits, pset.order)
+    if cycles:
+        raise RuleError(Problem("R204", {"cycle": " → ".join(cycles[0])}, f"<{cycles[0][0]}>"))
     return order
 
 

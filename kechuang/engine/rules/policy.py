@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -963,29 +963,46 @@ def load_files(paths: list[Path], root: Path | None = None) -> tuple[PolicySet |
             for q in li.benefits:
                 if q not in all_benefits:
                     problems.append(Problem("R206", {"name": q}, pol.file, li.line))
+    order, cycles = dependency_order(all_benefits)
+    for cycle in cycles:
+        b = all_benefits[cycle[0]]
+        problems.append(Problem("R204", {"cycle": " → ".join(cycle)}, b.file, b.line))
+    if problems:
+        return None, problems, warnings
+    return PolicySet(policies, facts, order, warnings), problems, warnings
+
+
+def dependency_order(benefits: dict[str, Any], first: Iterable[str] = ()) -> tuple[list[str], list[list[str]]]:
+    """The benefits' qualified names in dependency order (a benefit after those its
+    formulas use), ``first`` giving the order otherwise, and the cycles found (each as the
+    path that returns to its start: ``["a.x", "a.y", "a.x"]``).
+
+    >>> from types import SimpleNamespace as B
+    >>> dependency_order({"p.a": B(depends_on={"p.b"}), "p.b": B(depends_on=set())})
+    (['p.b', 'p.a'], [])
+    >>> dependency_order({"p.a": B(depends_on={"p.b"}), "p.b": B(depends_on={"p.a"})})[1]
+    [['p.a', 'p.b', 'p.a']]
+    """
     order: list[str] = []
+    cycles: list[list[str]] = []
     state: dict[str, int] = {}
 
     def visit(q: str, path: list[str]) -> None:
         if state.get(q) == 2:
             return
         if state.get(q) == 1:
-            cyc = path[path.index(q):] + [q]
-            b = all_benefits[q]
-            problems.append(Problem("R204", {"cycle": " → ".join(cyc)}, b.file, b.line))
+            cycles.append([*path[path.index(q):], q])
             return
         state[q] = 1
-        for d in sorted(all_benefits[q].depends_on):
-            if d in all_benefits:
+        for d in sorted(benefits[q].depends_on):
+            if d in benefits:
                 visit(d, [*path, q])
         state[q] = 2
         order.append(q)
 
-    for q in all_benefits:
+    for q in [*[q for q in first if q in benefits], *benefits]:
         visit(q, [])
-    if problems:
-        return None, problems, warnings
-    return PolicySet(policies, facts, order, warnings), problems, warnings
+    return order, cycles
 
 
 def policy_paths(source: str | Path | list[str | Path]) -> tuple[list[Path], Path | None]:
